@@ -1,0 +1,100 @@
+"""`reward-service` command line. Every `serve` flag is a Settings field (`--max-batch-tokens` sets
+`max_batch_tokens`); flags left out fall back to `REWARD_SERVICE_*` variables, then defaults."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import typing
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from .config import Settings
+from .errors import CheckpointError
+
+
+def add_settings_flags(parser: argparse.ArgumentParser) -> None:
+    for name, field in Settings.model_fields.items():
+        flag = "--" + name.replace("_", "-")
+        help_text = field.description or ""
+        if field.annotation is bool:
+            parser.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=None, help=help_text)
+        elif _is_mapping(field.annotation):
+            parser.add_argument(flag, dest=name, type=_json_object, default=None, metavar="JSON", help=help_text)
+        else:
+            parser.add_argument(flag, dest=name, default=None, metavar=name.upper(), help=help_text)
+
+
+def _is_mapping(annotation: Any) -> bool:
+    return any(typing.get_origin(arg) is dict for arg in (annotation, *typing.get_args(annotation)))
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(f"not valid JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError('expected a JSON object, e.g. {"helpfulness": 1.0}')
+    return value
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    given = {name: getattr(args, name) for name in Settings.model_fields if getattr(args, name, None) is not None}
+    return Settings(**given)
+
+
+def serve(settings: Settings) -> int:
+    import torch
+    import uvicorn
+
+    from .api import create_app
+    from .loading import load_reward_model
+
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    torch.set_num_threads(settings.threads)
+    if settings.model is None:
+        print("reward-service: no model given; pass --model PATH (a checkpoint directory)", file=sys.stderr)
+        return 2
+    try:
+        model = load_reward_model(
+            settings.model,
+            device=settings.device,
+            dtype=settings.dtype,
+            max_tokens=settings.max_tokens_per_item,
+            weights=settings.weights,
+            allow_pickle=settings.allow_pickle,
+            trust_remote_code=settings.trust_remote_code,
+        )
+    except CheckpointError as exc:
+        print(f"reward-service: cannot load the model: {exc}", file=sys.stderr)
+        return 2
+    app = create_app(settings, model)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="reward-service", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_parser = commands.add_parser("serve", help="Start the HTTP server.")
+    add_settings_flags(serve_parser)
+    args = parser.parse_args(argv)
+    try:
+        settings = settings_from_args(args)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+        print(f"reward-service: invalid settings: {problems}", file=sys.stderr)
+        return 2
+    if args.command == "serve":
+        return serve(settings)
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

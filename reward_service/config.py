@@ -1,0 +1,63 @@
+"""The one settings object. Environment variables use the `REWARD_SERVICE_` prefix (for example
+`REWARD_SERVICE_MAX_BATCH_TOKENS=4096`); every field is also a `reward-service serve` flag
+(`--max-batch-tokens 4096`). Nothing here is read at import time."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, FiniteFloat, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_threads() -> int:
+    # Scoring is matmul-bound: one thread per core; more only adds contention.
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+class Settings(BaseSettings):
+    """Server, model and limit settings."""
+
+    model_config = SettingsConfigDict(env_prefix="REWARD_SERVICE_", extra="forbid", frozen=True)
+
+    host: str = Field("127.0.0.1", description="Address to bind. The default keeps the service local.")
+    port: int = Field(8000, ge=0, le=65535, description="Port to listen on.")
+    model: Path | None = Field(None, description="Checkpoint directory to serve.")
+    device: str = Field("cpu", description="torch device: cpu, cuda, cuda:1, ...")
+    dtype: Literal["auto", "float32", "fp32", "bfloat16", "bf16", "float16", "fp16"] = Field(
+        "auto", description="Weights and compute dtype; auto is float32 on CPU and bfloat16 on GPU."
+    )
+    threads: int = Field(default_factory=_default_threads, ge=1, description="torch threads for the model.")
+    weights: dict[str, FiniteFloat] | None = Field(
+        None, description='Aggregate weights overriding the model\'s, as JSON: {"helpfulness": 1.0}.'
+    )
+
+    max_batch_tokens: int = Field(8192, ge=1, description="Padded tokens (rows x longest row) per forward pass.")
+    max_batch_size: int = Field(64, ge=1, description="Rows per forward pass.")
+    max_wait_ms: float = Field(5.0, ge=0, description="How long the oldest queued item waits for company.")
+    queue_depth: int = Field(4096, ge=1, description="Items that may wait in the queue; beyond it, 429.")
+    max_queue_tokens: int = Field(1_048_576, ge=1, description="Tokens that may wait in the queue; beyond it, 429.")
+    max_items_per_request: int = Field(1024, ge=1, description="Items one /score request may carry.")
+    max_tokens_per_item: int = Field(4096, ge=1, description="Token limit per item (capped by the model's).")
+    max_chars_per_item: int = Field(200_000, ge=1, description="Characters of text per item, checked before tokenizing.")
+    max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024, description="Request body size limit; beyond it, 413.")
+    request_timeout_s: float = Field(300.0, gt=0, description="Deadline for a request, queueing included; then 504.")
+
+    allow_pickle: bool = Field(False, description="Load pickle weights (.bin/.pt). They can run arbitrary code.")
+    trust_remote_code: bool = Field(False, description="Run Python code shipped in the model directory.")
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = Field("info", description="Log level.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if self.max_tokens_per_item > self.max_batch_tokens:
+            raise ValueError(
+                f"max_tokens_per_item ({self.max_tokens_per_item}) must not exceed max_batch_tokens "
+                f"({self.max_batch_tokens}), or a maximal item could never be scored"
+            )
+        if self.max_items_per_request > self.queue_depth:
+            raise ValueError(
+                f"max_items_per_request ({self.max_items_per_request}) must not exceed queue_depth ({self.queue_depth})"
+            )
+        return self

@@ -1,0 +1,341 @@
+"""Dynamic batching between the event loop and the model.
+
+Requests arrive already tokenized. Their items wait in one bounded queue; a single worker
+thread forms batches under a token budget (padded tokens: rows x longest row), grouping items
+of similar length around the oldest waiting item so nobody starves and little is padded.
+A batch closes when the queue holds a budget's worth of tokens or the oldest item has waited
+`max_wait` seconds. Model work runs on the worker thread, never on the event loop; results go
+back to the loop through `call_soon_threadsafe`.
+
+Every request's future is settled exactly once: with its scores, or with the error of the
+batch that failed it, a deadline, or shutdown. Items of a request that was cancelled (client
+gone, deadline passed) are dropped from the queue without being computed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from .errors import DeadlineExceeded, InvalidInput, ModelFailure, Overloaded, RewardServiceError, ShuttingDown
+
+logger = logging.getLogger(__name__)
+
+Scores = tuple[float, ...]
+BatchFn = Callable[[Sequence[Sequence[int]]], Sequence[Sequence[float]]]
+
+
+class RequestTooLarge(InvalidInput):
+    """A single request holds more items or tokens than the whole queue may."""
+
+    code = "request_too_large"
+
+
+@dataclass(frozen=True)
+class EngineLimits:
+    max_batch_tokens: int = 8192  # rows x longest row, per forward pass
+    max_batch_size: int = 64
+    max_wait: float = 0.005  # seconds the oldest item may wait for company
+    max_queue_items: int = 4096
+    max_queue_tokens: int = 1_048_576
+
+
+@dataclass(frozen=True)
+class BatchStats:
+    rows: int
+    tokens: int  # real tokens
+    padded_tokens: int  # rows x longest row
+    seconds: float
+
+
+@dataclass(eq=False)
+class _Request:
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[list[Scores]]
+    size: int
+    deadline: float | None
+    results: list[Scores | None] = field(default_factory=list)
+    remaining: int = 0
+    closed: bool = False  # settled or abandoned; guarded by the engine lock
+
+    def __post_init__(self) -> None:
+        self.results = [None] * self.size
+        self.remaining = self.size
+
+
+@dataclass(eq=False)
+class _Item:
+    request: _Request
+    index: int
+    token_ids: Sequence[int]
+    enqueued: float
+
+    @property
+    def length(self) -> int:
+        return len(self.token_ids)
+
+
+class BatchingEngine:
+    """Queue + worker thread that scores token rows with `score_batch` in dynamic batches."""
+
+    def __init__(
+        self,
+        score_batch: BatchFn,
+        limits: EngineLimits = EngineLimits(),
+        *,
+        on_batch: Callable[[BatchStats], None] | None = None,
+    ) -> None:
+        self._score_batch = score_batch
+        self.limits = limits
+        self._on_batch = on_batch
+        self._lock = threading.Lock()
+        self._wakeup = threading.Condition(self._lock)
+        self._pending: list[_Item] = []
+        self._queued_tokens = 0
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        self._tokens_per_second = 0.0  # moving average, for Retry-After
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is not None:
+            raise RuntimeError("engine already started")
+        self._thread = threading.Thread(target=self._run, name="reward-engine", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Refuse new work, finish everything queued, then stop the worker. Blocking."""
+        with self._wakeup:
+            self._stopping = True
+            self._wakeup.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive() and not self._stopping
+
+    @property
+    def queue_depth(self) -> int:
+        return len(self._pending)
+
+    @property
+    def queued_tokens(self) -> int:
+        return self._queued_tokens
+
+    # -- submission (event loop side) ------------------------------------------------------
+
+    async def score(self, rows: Sequence[Sequence[int]], *, timeout: float | None = None) -> list[Scores]:
+        """Scores for each row, in order. Raises Overloaded at once when the queue is full."""
+        if not rows:
+            return []
+        loop = asyncio.get_running_loop()
+        now = time.monotonic()
+        request = _Request(
+            loop=loop,
+            future=loop.create_future(),
+            size=len(rows),
+            deadline=None if timeout is None else now + timeout,
+        )
+        self._enqueue(request, rows, now)
+        try:
+            if timeout is None:
+                return await asyncio.shield(request.future)
+            return await asyncio.wait_for(asyncio.shield(request.future), timeout)
+        except TimeoutError:
+            self._abandon(request)
+            raise DeadlineExceeded(
+                f"the request was not scored within its {timeout:g} s deadline; retry later or with fewer items"
+            ) from None
+        except asyncio.CancelledError:
+            self._abandon(request)
+            raise
+
+    def _enqueue(self, request: _Request, rows: Sequence[Sequence[int]], now: float) -> None:
+        tokens = sum(len(row) for row in rows)
+        limits = self.limits
+        if len(rows) > limits.max_queue_items or tokens > limits.max_queue_tokens:
+            raise RequestTooLarge(
+                f"the request holds {len(rows)} items and {tokens} tokens; the queue takes at most "
+                f"{limits.max_queue_items} items and {limits.max_queue_tokens} tokens: split it",
+                loc=("items",),
+            )
+        with self._wakeup:
+            if self._stopping or self._thread is None:
+                raise ShuttingDown("the server is shutting down and accepts no new work")
+            if (
+                len(self._pending) + len(rows) > limits.max_queue_items
+                or self._queued_tokens + tokens > limits.max_queue_tokens
+            ):
+                raise Overloaded(
+                    f"the queue is full ({len(self._pending)} items, {self._queued_tokens} tokens waiting)",
+                    retry_after=self._retry_after(),
+                )
+            self._pending.extend(_Item(request, i, row, now) for i, row in enumerate(rows))
+            self._queued_tokens += tokens
+            self._wakeup.notify()
+
+    def _retry_after(self) -> float:
+        rate = self._tokens_per_second
+        if rate <= 0:
+            return 1.0
+        return float(min(60, max(1, math.ceil(self._queued_tokens / rate))))
+
+    def _abandon(self, request: _Request) -> None:
+        """The caller stopped waiting: its queued items are dropped at the next batch."""
+        with self._lock:
+            request.closed = True
+        request.future.cancel()
+
+    # -- worker thread ---------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            while True:
+                batch = self._next_batch()
+                if batch is None:
+                    return
+                self._process(batch)
+        except BaseException as exc:  # a bug in the loop itself must not leave futures hanging
+            logger.exception("batching worker crashed")
+            self._fail_all(ModelFailure(f"the scoring worker stopped unexpectedly ({type(exc).__name__})"))
+            raise
+
+    def _next_batch(self) -> list[_Item] | None:
+        limits = self.limits
+        with self._wakeup:
+            while True:
+                self._drop_dead()
+                if not self._pending:
+                    if self._stopping:
+                        return None
+                    self._wakeup.wait()
+                    continue
+                wait = self._pending[0].enqueued + limits.max_wait - time.monotonic()
+                full = (
+                    self._queued_tokens >= limits.max_batch_tokens or len(self._pending) >= limits.max_batch_size
+                )
+                if full or wait <= 0 or self._stopping:
+                    break
+                self._wakeup.wait(wait)
+            batch = self._select(self._pending)
+            chosen = {id(item) for item in batch}
+            self._pending = [item for item in self._pending if id(item) not in chosen]
+            self._queued_tokens -= sum(item.length for item in batch)
+            return batch
+
+    def _drop_dead(self) -> None:
+        """Remove items whose request is closed, and fail requests past their deadline."""
+        now = time.monotonic()
+        keep = []
+        for item in self._pending:
+            request = item.request
+            if not request.closed and request.deadline is not None and now > request.deadline:
+                self._settle_locked(request, error=DeadlineExceeded("the request's deadline passed in the queue"))
+            if request.closed:
+                self._queued_tokens -= item.length
+            else:
+                keep.append(item)
+        self._pending = keep
+
+    def _select(self, pending: list[_Item]) -> list[_Item]:
+        """The oldest item plus the neighbours in length that add the least padding."""
+        limits = self.limits
+        by_length = sorted(pending, key=lambda item: item.length)
+        start = by_length.index(pending[0])
+        lo, hi = start, start + 1  # by_length[lo:hi] is the batch
+        longest = pending[0].length
+        while hi - lo < limits.max_batch_size:
+            rows = hi - lo + 1
+            options = []
+            if lo > 0:  # a shorter item: the batch stays as wide
+                shorter = by_length[lo - 1]
+                options.append((longest - shorter.length, rows * longest, -1))
+            if hi < len(by_length):  # a longer item widens every row
+                wider = by_length[hi].length
+                options.append(((wider - longest) * (rows - 1), rows * wider, +1))
+            fitting = [option for option in options if option[1] <= limits.max_batch_tokens]
+            if not fitting:
+                break
+            _, _, direction = min(fitting)
+            if direction < 0:
+                lo -= 1
+            else:
+                longest = by_length[hi].length
+                hi += 1
+        return by_length[lo:hi]
+
+    def _process(self, batch: list[_Item]) -> None:
+        rows = [item.token_ids for item in batch]
+        started = time.perf_counter()
+        try:
+            outputs = self._score_batch(rows)
+            if len(outputs) != len(rows):
+                raise ModelFailure(f"the model returned {len(outputs)} results for {len(rows)} inputs")
+        except Exception as exc:
+            logger.exception("model failed on a batch of %d rows", len(rows))
+            error = exc if isinstance(exc, ModelFailure) else ModelFailure(
+                f"the model failed on the batch holding this request ({type(exc).__name__})"
+            )
+            with self._lock:
+                for item in batch:
+                    self._settle_locked(item.request, error=error)
+            return
+        seconds = time.perf_counter() - started
+        tokens = sum(len(row) for row in rows)
+        if seconds > 0:
+            rate = tokens / seconds
+            self._tokens_per_second = rate if self._tokens_per_second == 0 else 0.8 * self._tokens_per_second + 0.2 * rate
+        if self._on_batch is not None:
+            self._on_batch(BatchStats(len(rows), tokens, len(rows) * max(map(len, rows)), seconds))
+        with self._lock:
+            for item, output in zip(batch, outputs, strict=True):
+                request = item.request
+                if request.closed:
+                    continue
+                scores = tuple(float(value) for value in output)
+                if not all(math.isfinite(value) for value in scores):
+                    self._settle_locked(
+                        request, error=ModelFailure(f"the model returned non-finite scores for item {item.index}")
+                    )
+                    continue
+                request.results[item.index] = scores
+                request.remaining -= 1
+                if request.remaining == 0:
+                    self._settle_locked(request, result=[r for r in request.results if r is not None])
+
+    def _fail_all(self, error: RewardServiceError) -> None:
+        with self._lock:
+            for item in self._pending:
+                self._settle_locked(item.request, error=error)
+            self._pending = []
+            self._queued_tokens = 0
+            self._stopping = True
+
+    @staticmethod
+    def _settle_locked(
+        request: _Request, *, result: list[Scores] | None = None, error: BaseException | None = None
+    ) -> None:
+        """Resolve the request's future once; later calls for the same request do nothing."""
+        if request.closed:
+            return
+        request.closed = True
+
+        def resolve() -> None:
+            if request.future.done():
+                return
+            if error is not None:
+                request.future.set_exception(error)
+            else:
+                request.future.set_result(result or [])
+
+        try:
+            request.loop.call_soon_threadsafe(resolve)
+        except RuntimeError:  # the loop is closed: nobody is waiting any more
+            pass

@@ -1,0 +1,53 @@
+"""Prometheus metrics, kept in a registry per app so several apps (tests) never collide."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from .engine import BatchStats
+
+_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
+_ROW_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+_TOKEN_BUCKETS = (16, 64, 256, 1024, 2048, 4096, 8192, 16384, 32768)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "reward_requests", "HTTP requests by route and status code.", ["route", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "reward_request_seconds", "HTTP request latency.", ["route"], buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.batch_rows = Histogram(
+            "reward_batch_rows", "Rows per forward pass.", buckets=_ROW_BUCKETS, registry=self.registry
+        )
+        self.batch_tokens = Histogram(
+            "reward_batch_padded_tokens", "Padded tokens (rows x longest row) per forward pass.",
+            buckets=_TOKEN_BUCKETS, registry=self.registry,
+        )
+        self.batch_seconds = Histogram(
+            "reward_batch_seconds", "Forward pass time per batch.", buckets=_LATENCY_BUCKETS, registry=self.registry
+        )
+        self.tokens = Counter("reward_tokens_scored", "Real (unpadded) tokens scored.", registry=self.registry)
+        self.items = Counter("reward_items_scored", "Items scored.", registry=self.registry)
+        self.queue_depth = Gauge("reward_queue_depth", "Items waiting in the queue.", registry=self.registry)
+        self.queue_tokens = Gauge("reward_queue_tokens", "Tokens waiting in the queue.", registry=self.registry)
+
+    def observe_batch(self, stats: BatchStats) -> None:
+        self.batch_rows.observe(stats.rows)
+        self.batch_tokens.observe(stats.padded_tokens)
+        self.batch_seconds.observe(stats.seconds)
+        self.tokens.inc(stats.tokens)
+        self.items.inc(stats.rows)
+
+    def track_queue(self, depth: Callable[[], float], tokens: Callable[[], float]) -> None:
+        self.queue_depth.set_function(depth)
+        self.queue_tokens.set_function(tokens)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,177 @@
+"""HTTP request and response bodies. Pydantic only; no torch, no model code."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, field_validator, model_validator
+
+Role = Literal["system", "user", "assistant"]
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role
+    content: str
+
+
+class ScoreItem(BaseModel):
+    """One response to score: `prompt` + `response`, or a whole `messages` conversation."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"prompt": "What is 2+2?", "response": "4"},
+                {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]},
+            ]
+        },
+    )
+
+    prompt: str | None = Field(None, description="The user's turn; needs `response`.")
+    response: str | None = Field(None, description="The assistant's answer to `prompt`.")
+    messages: list[Message] | None = Field(
+        None,
+        description="A conversation: optional system turn first, user/assistant turns, ending with the "
+        "assistant turn to score.",
+    )
+
+    @field_validator("response")
+    @classmethod
+    def _response_not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("must be a non-empty string: an empty response cannot be scored")
+        return value
+
+    @field_validator("messages")
+    @classmethod
+    def _conversation_shape(cls, value: list[Message] | None) -> list[Message] | None:
+        if value is None:
+            return value
+        if not value:
+            raise ValueError("must hold at least one user turn and the assistant turn to score")
+        if value[-1].role != "assistant":
+            raise ValueError(f"must end with an assistant turn (the one scored); the last turn is {value[-1].role!r}")
+        if not value[-1].content.strip():
+            raise ValueError("the final assistant turn is empty: an empty response cannot be scored")
+        if any(m.role == "system" for m in value[1:]):
+            raise ValueError("a system turn may only come first")
+        if not any(m.role == "user" for m in value):
+            raise ValueError("must hold at least one user turn before the assistant turn")
+        return value
+
+    @model_validator(mode="after")
+    def _one_form(self) -> ScoreItem:
+        if self.messages is not None:
+            if self.prompt is not None or self.response is not None:
+                raise ValueError("give either `messages` or `prompt` + `response`, not both")
+        elif self.prompt is None or self.response is None:
+            missing = "response" if self.response is None else "prompt"
+            raise ValueError(f"`{missing}` is missing: give `prompt` and `response`, or `messages`")
+        return self
+
+    def conversation(self) -> list[dict[str, str]]:
+        if self.messages is not None:
+            return [{"role": m.role, "content": m.content} for m in self.messages]
+        return [{"role": "user", "content": self.prompt or ""}, {"role": "assistant", "content": self.response or ""}]
+
+
+class Threshold(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    min: FiniteFloat | None = Field(None, description="Pass only when the value is at least this.")
+    max: FiniteFloat | None = Field(None, description="Pass only when the value is at most this.")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Threshold:
+        if self.min is None and self.max is None:
+            raise ValueError("give `min`, `max` or both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+        return self
+
+
+class ScoreRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [{"prompt": "What is 2+2?", "response": "4"}],
+                    "thresholds": {"correctness": {"min": 3.0}, "verbosity": {"max": 2.0}},
+                }
+            ]
+        },
+    )
+
+    items: list[ScoreItem] = Field(min_length=1, description="What to score, in order.")
+    weights: dict[str, FiniteFloat] | None = Field(
+        None, description="Aggregate weights for this request; unnamed attributes weigh 0."
+    )
+    thresholds: dict[str, Threshold] | None = Field(
+        None, description="Bounds per attribute name or `aggregate`; `failed` lists those not met."
+    )
+    truncation: Literal["none", "left"] = Field(
+        "none", description="`left` cuts the oldest context of items over the token limit; `none` rejects them."
+    )
+
+
+class ItemResult(BaseModel):
+    index: int
+    scores: dict[str, float]
+    aggregate: float
+    passed: bool
+    failed: list[str]
+    tokens: int
+    truncated: bool = False
+
+
+class ScoreResponse(BaseModel):
+    model: str
+    attributes: list[str]
+    weights: dict[str, float]
+    results: list[ItemResult]
+
+
+class Limits(BaseModel):
+    max_items_per_request: int
+    max_tokens_per_item: int
+    max_chars_per_item: int
+    max_batch_tokens: int
+    max_batch_size: int
+    queue_depth: int
+    max_queue_tokens: int
+    max_body_bytes: int
+    request_timeout_s: float
+
+
+class InfoResponse(BaseModel):
+    model: str
+    attributes: list[str]
+    weights: dict[str, float]
+    pooling: str
+    chat_template: bool
+    max_tokens_per_item: int
+    dtype: str
+    device: str
+    limits: Limits
+
+
+class Health(BaseModel):
+    status: Literal["ok", "loading"]
+
+
+class ErrorDetail(BaseModel):
+    loc: list[str | int] = Field(description="Path to the offending field, e.g. [\"items\", 3, \"response\"].")
+    message: str
+
+
+class ErrorInfo(BaseModel):
+    code: str = Field(description="Stable machine-readable error kind.")
+    message: str = Field(description="What happened and how to fix it.")
+    details: list[ErrorDetail] = Field(default_factory=list)
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorInfo

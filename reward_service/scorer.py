@@ -1,0 +1,98 @@
+"""Batched forward pass that reads every row at the position its unpadded reference reads.
+
+transformers' `*ForSequenceClassification` pools at the rightmost token whose id is not the
+config's `pad_token_id`. For one unpadded conversation that is the position a checkpoint
+trained with transformers or TRL learned to be scored at; in a padded batch the same rule can
+move (left padding, a pad id equal to EOS or to the template's last token, no pad id at all).
+So we never let the model pool: we run its backbone, and gather each row's hidden state at a
+position computed from that row's own, unpadded token ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import torch
+from torch import nn
+from transformers import PreTrainedModel
+
+from .spec import Pooling
+
+PaddingSide = Literal["left", "right"]
+
+
+def read_position(token_ids: Sequence[int], pad_token_id: int | None, pooling: Pooling) -> int:
+    """Index, within the unpadded row, of the token whose hidden state is scored.
+
+    With `last_non_pad` this is exactly transformers' rule for a single unpadded input:
+    the rightmost id that is not `pad_token_id`, or the last token when no pad id is set
+    (and index 0, as transformers' argmax gives, in the degenerate all-pad row).
+    """
+    if pooling == "last_token" or pad_token_id is None:
+        return len(token_ids) - 1
+    for index in range(len(token_ids) - 1, -1, -1):
+        if token_ids[index] != pad_token_id:
+            return index
+    return 0
+
+
+class Scorer:
+    """Scores batches of token-id rows with a sequence-classification model's backbone and head."""
+
+    def __init__(
+        self,
+        model: PreTrainedModel,
+        head: nn.Linear,
+        *,
+        pad_token_id: int | None,
+        pooling: Pooling = "last_non_pad",
+    ) -> None:
+        self.model = model
+        self.backbone = model.base_model
+        self.head = head
+        self.pad_token_id = pad_token_id
+        self.pooling: Pooling = pooling
+        # Any id works as filler: causal attention with the mask below never lets a real
+        # token see it, and we never read it. Use the pad id when there is one.
+        self.fill_id = pad_token_id if pad_token_id is not None else 0
+        self.device = next(model.parameters()).device
+
+    @property
+    def num_labels(self) -> int:
+        return self.head.out_features
+
+    @torch.inference_mode()
+    def score(self, rows: Sequence[Sequence[int]], *, padding_side: PaddingSide = "right") -> torch.Tensor:
+        """Raw head outputs for each row, float32 on CPU, shape [len(rows), num_labels].
+
+        No softmax or sigmoid: the head is a regression onto the attribute scale.
+        Right padding is the default because causal attention makes it exact without
+        position ids; left padding is supported and gives the same scores.
+        """
+        if not rows:
+            return torch.empty(0, self.num_labels)
+        lengths = [len(row) for row in rows]
+        if min(lengths) == 0:
+            raise ValueError("cannot score an empty token sequence")
+        width = max(lengths)
+        batch = len(rows)
+        input_ids = torch.full((batch, width), self.fill_id, dtype=torch.long)
+        attention_mask = torch.zeros((batch, width), dtype=torch.long)
+        positions = torch.empty(batch, dtype=torch.long)
+        for i, row in enumerate(rows):
+            offset = width - len(row) if padding_side == "left" else 0
+            input_ids[i, offset : offset + len(row)] = torch.as_tensor(row, dtype=torch.long)
+            attention_mask[i, offset : offset + len(row)] = 1
+            positions[i] = offset + read_position(row, self.pad_token_id, self.pooling)
+        # With left padding the real tokens must still count positions from 0.
+        position_ids = (attention_mask.cumsum(-1) - 1).clamp(min=0)
+
+        hidden = self.backbone(
+            input_ids=input_ids.to(self.device),
+            attention_mask=attention_mask.to(self.device),
+            position_ids=position_ids.to(self.device),
+            use_cache=False,
+        ).last_hidden_state  # [B, T, H]
+        picked = hidden[torch.arange(batch, device=hidden.device), positions.to(hidden.device)]  # [B, H]
+        return self.head(picked).float().cpu()  # [B, L]

@@ -1,0 +1,121 @@
+"""Scoring as the API and the tools see it: conversations in, named scores and verdicts out.
+
+Validation against the model (attribute names, lengths) and tokenization happen here, before
+anything is queued, so a bad item is rejected with its index and never fails a batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from .engine import BatchingEngine
+from .errors import InvalidInput
+from .formatting import Conversation, Encoded, Truncation
+from .loading import RewardModel
+from .spec import AGGREGATE, ModelSpec, check_weights
+
+Bounds = tuple[float | None, float | None]  # (min, max)
+
+
+@dataclass(frozen=True)
+class ItemScore:
+    scores: dict[str, float]
+    aggregate: float
+    failed: tuple[str, ...]
+    tokens: int
+    truncated: bool
+
+    @property
+    def passed(self) -> bool:
+        return not self.failed
+
+
+def failed_thresholds(values: Mapping[str, float], thresholds: Mapping[str, Bounds]) -> tuple[str, ...]:
+    """Names (attributes or `aggregate`) whose value falls outside its bounds, in threshold order."""
+    failed = []
+    for name, (low, high) in thresholds.items():
+        value = values[name]
+        if (low is not None and value < low) or (high is not None and value > high):
+            failed.append(name)
+    return tuple(failed)
+
+
+def resolve_weights(spec: ModelSpec, weights: Mapping[str, float] | None) -> dict[str, float]:
+    """The request's weights (unnamed attributes weigh 0), or the model's defaults."""
+    if weights is None:
+        return dict(spec.weights)
+    try:
+        return check_weights(weights, spec.attributes)
+    except ValueError as exc:
+        raise InvalidInput(f"weights: {exc}", loc=("weights",)) from exc
+
+
+def check_thresholds(spec: ModelSpec, thresholds: Mapping[str, Bounds] | None) -> dict[str, Bounds]:
+    accepted = (*spec.attributes, AGGREGATE)
+    for name in thresholds or {}:
+        if name not in accepted:
+            raise InvalidInput(
+                f"thresholds: unknown name {name!r}; accepted: {list(accepted)}", loc=("thresholds", name)
+            )
+    return dict(thresholds or {})
+
+
+class RewardService:
+    """Scores conversations through the batching engine."""
+
+    def __init__(self, model: RewardModel, engine: BatchingEngine, *, max_chars_per_item: int) -> None:
+        self.model = model
+        self.engine = engine
+        self.max_chars_per_item = max_chars_per_item
+        # Tokenizers are not safe to share across threads; one thread keeps them off the loop.
+        self._tokenizer_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokenize")
+
+    @property
+    def spec(self) -> ModelSpec:
+        return self.model.spec
+
+    def close(self) -> None:
+        self._tokenizer_thread.shutdown(wait=True)
+
+    async def encode(self, conversations: Sequence[Conversation], truncation: Truncation) -> list[Encoded]:
+        for index, conversation in enumerate(conversations):
+            chars = sum(len(turn["content"]) for turn in conversation)
+            if chars > self.max_chars_per_item:
+                raise InvalidInput(
+                    f"item {index} has {chars} characters of text, over the limit of {self.max_chars_per_item}",
+                    loc=("items", index),
+                )
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._tokenizer_thread,
+            lambda: self.model.encoder.encode_many(
+                conversations, max_tokens=self.spec.max_tokens, truncation=truncation
+            ),
+        )
+
+    async def score(
+        self,
+        conversations: Sequence[Conversation],
+        *,
+        weights: Mapping[str, float] | None = None,
+        thresholds: Mapping[str, Bounds] | None = None,
+        truncation: Truncation = "none",
+        timeout: float | None = None,
+    ) -> tuple[dict[str, float], list[ItemScore]]:
+        """The weights used and one ItemScore per conversation, in order."""
+        used = resolve_weights(self.spec, weights)
+        bounds = check_thresholds(self.spec, thresholds)
+        encoded = await self.encode(conversations, truncation)
+        raw = await self.engine.score([e.token_ids for e in encoded], timeout=timeout)
+        if len(raw) != len(encoded):
+            raise RuntimeError(f"engine returned {len(raw)} results for {len(encoded)} items")
+        results = []
+        for enc, row in zip(encoded, raw, strict=True):
+            scores = dict(zip(self.spec.attributes, row, strict=True))
+            aggregate = self.spec.aggregate(scores, used)
+            failed = failed_thresholds({**scores, AGGREGATE: aggregate}, bounds)
+            results.append(ItemScore(scores, aggregate, failed, len(enc.token_ids), enc.truncated))
+        return used, results

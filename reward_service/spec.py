@@ -1,0 +1,163 @@
+"""What a reward model reports: attribute names, aggregate weights and where its score is read.
+
+This module reads the model directory's JSON only; it imports no torch, so the API layer and
+the tools can use it freely.
+
+A model directory may hold `reward_config.json` beside the Hugging Face `config.json`:
+
+    {
+      "weights": {"helpfulness": 0.3, "correctness": 0.74, ...},
+      "pooling": "last_non_pad"
+    }
+
+`pooling` is where the head's output is read:
+
+- `last_non_pad` (default): the rightmost token whose id is not the config's `pad_token_id`
+  (the last token when no pad id is set). This is what transformers'
+  `*ForSequenceClassification` reads for one unpadded conversation, and so what checkpoints
+  trained with transformers or TRL learned.
+- `last_token`: the very last token of the formatted conversation, whatever its id. For
+  checkpoints trained elsewhere to be read there.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from .errors import CheckpointError
+
+HELPSTEER2_ATTRIBUTES: tuple[str, ...] = ("helpfulness", "correctness", "coherence", "complexity", "verbosity")
+
+# Published aggregate for Nemotron-4-340B-Reward (arXiv 2406.11704, section 3.2).
+NEMOTRON_WEIGHTS: Mapping[str, float] = {
+    "helpfulness": 0.3,
+    "correctness": 0.74,
+    "coherence": 0.46,
+    "complexity": 0.47,
+    "verbosity": -0.33,
+}
+
+REWARD_CONFIG_FILE = "reward_config.json"
+AGGREGATE = "aggregate"
+Pooling = Literal["last_non_pad", "last_token"]
+POOLINGS: tuple[str, ...] = ("last_non_pad", "last_token")
+
+_GENERIC_LABEL = re.compile(r"LABEL_\d+")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """The public face of a loaded reward model."""
+
+    name: str
+    attributes: tuple[str, ...]
+    weights: Mapping[str, float] = field(default_factory=dict)
+    pooling: Pooling = "last_non_pad"
+    max_tokens: int = 4096
+
+    def aggregate(self, scores: Mapping[str, float], weights: Mapping[str, float] | None = None) -> float:
+        """Weighted sum of the attribute scores; `weights` defaults to the model's own."""
+        use = self.weights if weights is None else weights
+        return float(sum(use.get(name, 0.0) * scores[name] for name in self.attributes))
+
+
+def attribute_names(id2label: Mapping[int | str, str] | None, num_labels: int) -> tuple[str, ...]:
+    """Names of the head's outputs, in output order.
+
+    Labels come from the config's `id2label`. A head whose labels are transformers' generic
+    `LABEL_i` gets the HelpSteer2 names when it has five outputs and `reward` when it has one.
+    """
+    labels = [str((id2label or {}).get(i, (id2label or {}).get(str(i), f"LABEL_{i}"))) for i in range(num_labels)]
+    if all(_GENERIC_LABEL.fullmatch(label) for label in labels):
+        if num_labels == len(HELPSTEER2_ATTRIBUTES):
+            return HELPSTEER2_ATTRIBUTES
+        if num_labels == 1:
+            return ("reward",)
+    if len(set(labels)) != len(labels) or AGGREGATE in labels:
+        raise ValueError(f"attribute names must be unique and not {AGGREGATE!r}; got {labels}")
+    return tuple(labels)
+
+
+def default_weights(attributes: tuple[str, ...]) -> dict[str, float]:
+    """Weights used when neither the model directory nor the settings give any.
+
+    The HelpSteer2 five get the published Nemotron-4-340B-Reward weights; a single output
+    weighs 1 (the aggregate is the reward itself); any other set of attributes is averaged.
+    """
+    if set(attributes) == set(HELPSTEER2_ATTRIBUTES):
+        return dict(NEMOTRON_WEIGHTS)
+    return {name: 1.0 / len(attributes) for name in attributes}
+
+
+def check_weights(weights: Mapping[str, float], attributes: tuple[str, ...]) -> dict[str, float]:
+    """Validate a weight mapping against the attributes; unnamed attributes weigh 0."""
+    unknown = sorted(set(weights) - set(attributes))
+    if unknown:
+        raise ValueError(f"unknown attribute(s) {unknown}; expected some of {list(attributes)}")
+    bad = [name for name, value in weights.items() if not math.isfinite(value)]
+    if bad:
+        raise ValueError(f"weights must be finite numbers; not finite: {bad}")
+    return {name: float(weights.get(name, 0.0)) for name in attributes}
+
+
+def read_reward_config(model_dir: Path) -> dict[str, object]:
+    """The optional `reward_config.json` of a model directory, validated for shape."""
+    path = model_dir / REWARD_CONFIG_FILE
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CheckpointError(path, f"not valid JSON ({exc})") from exc
+    if not isinstance(data, dict):
+        raise CheckpointError(path, "must hold a JSON object")
+    unknown = sorted(set(data) - {"weights", "pooling", "name"})
+    if unknown:
+        raise CheckpointError(path, f"unknown key(s) {unknown}; accepted: name, weights, pooling")
+    pooling = data.get("pooling", "last_non_pad")
+    if pooling not in POOLINGS:
+        raise CheckpointError(path, f"pooling {pooling!r} is not one of {list(POOLINGS)}")
+    weights = data.get("weights")
+    if weights is not None and not (
+        isinstance(weights, dict) and all(isinstance(v, int | float) for v in weights.values())
+    ):
+        raise CheckpointError(path, "weights must map attribute names to numbers")
+    return data
+
+
+def build_spec(
+    model_dir: Path,
+    *,
+    id2label: Mapping[int | str, str] | None,
+    num_labels: int,
+    max_tokens: int,
+    weight_override: Mapping[str, float] | None = None,
+) -> ModelSpec:
+    """Combine config.json labels, reward_config.json and settings into a ModelSpec."""
+    reward_config = read_reward_config(model_dir)
+    try:
+        attributes = attribute_names(id2label, num_labels)
+    except ValueError as exc:
+        raise CheckpointError(model_dir / "config.json", f"id2label: {exc}") from exc
+    source, weights = "defaults", default_weights(attributes)
+    if "weights" in reward_config:
+        source, weights = str(model_dir / REWARD_CONFIG_FILE), reward_config["weights"]  # type: ignore[assignment]
+    if weight_override:
+        source, weights = "settings", dict(weight_override)
+    try:
+        checked = check_weights(weights, attributes)
+    except ValueError as exc:
+        raise CheckpointError(source, f"weights: {exc}") from exc
+    return ModelSpec(
+        name=str(reward_config.get("name") or model_dir.resolve().name),
+        attributes=attributes,
+        weights=checked,
+        pooling=reward_config.get("pooling", "last_non_pad"),  # type: ignore[arg-type]
+        max_tokens=max_tokens,
+    )
