@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -296,9 +296,7 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse(
-            error_body("http_error", str(exc.detail)), status_code=exc.status_code, headers=exc.headers
-        )
+        return JSONResponse(error_body("http_error", str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -317,7 +315,7 @@ def _message(error: Mapping[str, Any]) -> str:
     return message.removeprefix("Value error, ")
 
 
-def _dotted(loc: list[str | int]) -> str:
+def _dotted(loc: Sequence[str | int]) -> str:
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
@@ -366,8 +364,10 @@ class BodyLimit:
 
     async def _reject(self, send: Send) -> None:
         payload = json.dumps(
-            error_body("body_too_large", f"the request body is over the limit of {self.max_bytes} bytes; "
-                       "send fewer items per request")
+            error_body(
+                "body_too_large",
+                f"the request body is over the limit of {self.max_bytes} bytes; send fewer items per request",
+            )
         ).encode()
         await send(
             {
@@ -405,4 +405,3 @@ class RequestMetrics:
         finally:
             self.metrics.requests.labels(route, str(status)).inc()
             self.metrics.latency.labels(route).observe(time.perf_counter() - started)
-

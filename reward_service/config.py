@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     max_queue_tokens: int = Field(1_048_576, ge=1, description="Tokens that may wait in the queue; beyond it, 429.")
     max_items_per_request: int = Field(1024, ge=1, description="Items one /score request may carry.")
     max_tokens_per_item: int = Field(4096, ge=1, description="Token limit per item (capped by the model's).")
-    max_chars_per_item: int = Field(200_000, ge=1, description="Characters of text per item, checked before tokenizing.")
+    max_chars_per_item: int = Field(200_000, ge=1, description="Characters of text per item, checked first.")
     max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024, description="Request body size limit; beyond it, 413.")
     request_timeout_s: float = Field(300.0, gt=0, description="Deadline for a request, queueing included; then 504.")
 

@@ -15,6 +15,7 @@ gone, deadline passed) are dropped from the queue without being computed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import threading
@@ -218,9 +219,7 @@ class BatchingEngine:
                     self._wakeup.wait()
                     continue
                 wait = self._pending[0].enqueued + limits.max_wait - time.monotonic()
-                full = (
-                    self._queued_tokens >= limits.max_batch_tokens or len(self._pending) >= limits.max_batch_size
-                )
+                full = self._queued_tokens >= limits.max_batch_tokens or len(self._pending) >= limits.max_batch_size
                 if full or wait <= 0 or self._stopping:
                     break
                 self._wakeup.wait(wait)
@@ -280,8 +279,10 @@ class BatchingEngine:
                 raise ModelFailure(f"the model returned {len(outputs)} results for {len(rows)} inputs")
         except Exception as exc:
             logger.exception("model failed on a batch of %d rows", len(rows))
-            error = exc if isinstance(exc, ModelFailure) else ModelFailure(
-                f"the model failed on the batch holding this request ({type(exc).__name__})"
+            error = (
+                exc
+                if isinstance(exc, ModelFailure)
+                else ModelFailure(f"the model failed on the batch holding this request ({type(exc).__name__})")
             )
             with self._lock:
                 for item in batch:
@@ -291,7 +292,8 @@ class BatchingEngine:
         tokens = sum(len(row) for row in rows)
         if seconds > 0:
             rate = tokens / seconds
-            self._tokens_per_second = rate if self._tokens_per_second == 0 else 0.8 * self._tokens_per_second + 0.2 * rate
+            previous = self._tokens_per_second
+            self._tokens_per_second = rate if previous == 0 else 0.8 * previous + 0.2 * rate
         if self._on_batch is not None:
             self._on_batch(BatchStats(len(rows), tokens, len(rows) * max(map(len, rows)), seconds))
         with self._lock:
@@ -335,7 +337,6 @@ class BatchingEngine:
             else:
                 request.future.set_result(result or [])
 
-        try:
+        # A closed loop means nobody is waiting any more.
+        with contextlib.suppress(RuntimeError):
             request.loop.call_soon_threadsafe(resolve)
-        except RuntimeError:  # the loop is closed: nobody is waiting any more
-            pass

@@ -82,7 +82,8 @@ def load_reward_model(
 
     torch_device = torch.device(device)
     torch_dtype = resolve_dtype(dtype, torch_device)
-    model = _load_model(model_dir, torch_dtype, allow_pickle, trust_remote_code).to(torch_device)
+    model = _load_model(model_dir, torch_dtype, allow_pickle, trust_remote_code)
+    model.to(torch_device)  # type: ignore[arg-type]
     model.eval().requires_grad_(False)
     head = _find_head(model, model_dir)
 

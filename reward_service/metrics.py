@@ -20,15 +20,20 @@ class Metrics:
             "reward_requests", "HTTP requests by route and status code.", ["route", "status"], registry=self.registry
         )
         self.latency = Histogram(
-            "reward_request_seconds", "HTTP request latency.", ["route"], buckets=_LATENCY_BUCKETS,
+            "reward_request_seconds",
+            "HTTP request latency.",
+            ["route"],
+            buckets=_LATENCY_BUCKETS,
             registry=self.registry,
         )
         self.batch_rows = Histogram(
             "reward_batch_rows", "Rows per forward pass.", buckets=_ROW_BUCKETS, registry=self.registry
         )
         self.batch_tokens = Histogram(
-            "reward_batch_padded_tokens", "Padded tokens (rows x longest row) per forward pass.",
-            buckets=_TOKEN_BUCKETS, registry=self.registry,
+            "reward_batch_padded_tokens",
+            "Padded tokens (rows x longest row) per forward pass.",
+            buckets=_TOKEN_BUCKETS,
+            registry=self.registry,
         )
         self.batch_seconds = Histogram(
             "reward_batch_seconds", "Forward pass time per batch.", buckets=_LATENCY_BUCKETS, registry=self.registry

@@ -163,7 +163,7 @@ class Health(BaseModel):
 
 
 class ErrorDetail(BaseModel):
-    loc: list[str | int] = Field(description="Path to the offending field, e.g. [\"items\", 3, \"response\"].")
+    loc: list[str | int] = Field(description='Path to the offending field, e.g. ["items", 3, "response"].')
     message: str
 
 
