@@ -9,12 +9,14 @@ import logging
 import sys
 import typing
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from .config import Settings
 from .errors import CheckpointError
+from .spec import POOLINGS
 
 
 def add_settings_flags(parser: argparse.ArgumentParser) -> None:
@@ -53,16 +55,15 @@ def serve(settings: Settings) -> int:
     import uvicorn
 
     from .api import create_app
+    from .default_model import ensure_default_model
     from .loading import load_reward_model
 
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     torch.set_num_threads(settings.threads)
-    if settings.model is None:
-        print("reward-service: no model given; pass --model PATH (a checkpoint directory)", file=sys.stderr)
-        return 2
     try:
+        model_dir = settings.model if settings.model is not None else ensure_default_model()
         model = load_reward_model(
-            settings.model,
+            model_dir,
             device=settings.device,
             dtype=settings.dtype,
             max_tokens=settings.max_tokens_per_item,
@@ -78,22 +79,61 @@ def serve(settings: Settings) -> int:
     return 0
 
 
+def train(args: argparse.Namespace) -> int:
+    from .backbone import backbone_dir, cache_root
+    from .train import TrainOptions, main_train
+
+    logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        backbone = args.backbone or backbone_dir()
+        options = TrainOptions(
+            data=args.data,
+            backbone=backbone,
+            out=args.out,
+            cache=args.cache or cache_root() / "features",
+            name=args.name,
+            pooling=args.pooling,
+            pad_token_id=args.pad_token_id,
+            max_tokens=args.max_tokens,
+            batch_tokens=args.batch_tokens,
+        )
+        return main_train(options)
+    except (CheckpointError, ValueError) as exc:
+        print(f"reward-service train: {exc}", file=sys.stderr)
+        return 2
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="reward-service", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     serve_parser = commands.add_parser("serve", help="Start the HTTP server.")
     add_settings_flags(serve_parser)
+    train_parser = commands.add_parser(
+        "train", help="Fit a reward head on HelpSteer2-format data and write a checkpoint with its report."
+    )
+    train_parser.add_argument("--data", required=True, type=Path, help="Folder with train/validation/test .jsonl")
+    train_parser.add_argument("--out", required=True, type=Path, help="Checkpoint directory to write.")
+    train_parser.add_argument(
+        "--backbone", type=Path, default=None, help="Backbone checkpoint (default: the converted SmolLM2-135M)."
+    )
+    train_parser.add_argument("--name", default="reward-head", help="Model name written to reward_config.json.")
+    train_parser.add_argument("--pooling", choices=POOLINGS, default="last_non_pad", help="Where scores are read.")
+    train_parser.add_argument(
+        "--pad-token-id", type=int, default=None, help="Pad id written to the checkpoint (decides the read position)."
+    )
+    train_parser.add_argument("--max-tokens", type=int, default=2048, help="Longer items lose their oldest context.")
+    train_parser.add_argument("--batch-tokens", type=int, default=4096, help="Padded tokens per forward pass.")
+    train_parser.add_argument("--cache", type=Path, default=None, help="Feature cache folder (resumable).")
     args = parser.parse_args(argv)
+    if args.command == "train":
+        return train(args)
     try:
         settings = settings_from_args(args)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
         print(f"reward-service: invalid settings: {problems}", file=sys.stderr)
         return 2
-    if args.command == "serve":
-        return serve(settings)
-    parser.error(f"unknown command {args.command}")
-    return 2
+    return serve(settings)
 
 
 if __name__ == "__main__":

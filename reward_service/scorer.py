@@ -38,7 +38,10 @@ def read_position(token_ids: Sequence[int], pad_token_id: int | None, pooling: P
 
 
 class Scorer:
-    """Scores batches of token-id rows with a sequence-classification model's backbone and head."""
+    """Scores batches of token-id rows with a decoder backbone and a linear head.
+
+    `model` is a `*ForSequenceClassification` (its `base_model` is used) or a bare backbone.
+    """
 
     def __init__(
         self,
@@ -67,13 +70,20 @@ class Scorer:
         """Raw head outputs for each row, float32 on CPU, shape [len(rows), num_labels].
 
         No softmax or sigmoid: the head is a regression onto the attribute scale.
-        Right padding is the default because causal attention makes it exact without
-        position ids; left padding is supported and gives the same scores.
         """
         if not rows:
             return torch.empty(0, self.num_labels)
+        return self.head(self.features(rows, padding_side=padding_side)).float().cpu()  # [B, L]
+
+    @torch.inference_mode()
+    def features(self, rows: Sequence[Sequence[int]], *, padding_side: PaddingSide = "right") -> torch.Tensor:
+        """The backbone's last hidden state at each row's read position, shape [len(rows), hidden].
+
+        Right padding is the default because causal attention makes it exact without
+        position ids; left padding is supported and gives the same result.
+        """
         lengths = [len(row) for row in rows]
-        if min(lengths) == 0:
+        if not rows or min(lengths) == 0:
             raise ValueError("cannot score an empty token sequence")
         width = max(lengths)
         batch = len(rows)
@@ -94,5 +104,4 @@ class Scorer:
             position_ids=position_ids.to(self.device),
             use_cache=False,
         ).last_hidden_state  # [B, T, H]
-        picked = hidden[torch.arange(batch, device=hidden.device), positions.to(hidden.device)]  # [B, H]
-        return self.head(picked).float().cpu()  # [B, L]
+        return hidden[torch.arange(batch, device=hidden.device), positions.to(hidden.device)]  # [B, H]

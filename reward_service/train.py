@@ -1,0 +1,262 @@
+"""Fit a reward head on a frozen backbone, evaluate it, and write a checkpoint the server loads.
+
+Head-only training: the backbone's last hidden state at each conversation's read position
+(the same position the server reads, through the same Scorer) is cached on disk, then a
+linear map without bias onto the attributes is fitted in closed form (ridge regression, its
+strength chosen on the validation split).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
+from tqdm import tqdm
+from transformers import AutoConfig, AutoModel, AutoTokenizer
+
+from .formatting import ConversationEncoder
+from .helpsteer import RatedResponse, load_rated
+from .scorer import Scorer
+from .spec import HELPSTEER2_ATTRIBUTES, NEMOTRON_WEIGHTS, REWARD_CONFIG_FILE, Pooling
+
+logger = logging.getLogger(__name__)
+
+HEAD_FILE = "score.safetensors"
+REPORT_FILE = "eval_report.json"
+RIDGE_GRID = (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0)
+SPLITS = ("train", "validation", "test")
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    data: Path  # folder holding train/validation/test .jsonl or .parquet files
+    backbone: Path  # safetensors checkpoint of the decoder (causal LM or bare model)
+    out: Path
+    cache: Path
+    name: str = "reward-head"
+    pooling: Pooling = "last_non_pad"
+    pad_token_id: int | None = None  # the checkpoint's pad id; decides the read position
+    max_tokens: int = 2048
+    batch_tokens: int = 4096
+    threads: int | None = None
+
+
+def split_files(data: Path) -> dict[str, Path]:
+    """train/validation/test files in `data`, by name (.jsonl, .json or .parquet)."""
+    found = {}
+    for split in SPLITS:
+        for suffix in (".jsonl", ".json", ".parquet"):
+            if (data / f"{split}{suffix}").is_file():
+                found[split] = data / f"{split}{suffix}"
+                break
+    missing = [split for split in ("train", "validation") if split not in found]
+    if missing:
+        raise ValueError(f"{data}: no {' or '.join(missing)} file (expected {{train,validation,test}}.jsonl)")
+    return found
+
+
+class FeatureCache:
+    """Hidden states per token sequence, saved in chunk files as they are computed, so an
+    interrupted extraction resumes where it stopped."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self.rows: dict[str, torch.Tensor] = {}
+        for chunk in sorted(folder.glob("chunk-*.safetensors")):
+            with safe_open(str(chunk), framework="pt") as handle:
+                keys = json.loads((handle.metadata() or {}).get("keys", "[]"))
+                features = handle.get_tensor("features")
+            self.rows.update(zip(keys, features, strict=True))
+
+    @staticmethod
+    def key(token_ids: Sequence[int]) -> str:
+        return hashlib.sha256(json.dumps(list(token_ids)).encode()).hexdigest()
+
+    def add(self, keys: list[str], features: torch.Tensor) -> None:
+        name = hashlib.sha256("".join(keys).encode()).hexdigest()[:16]
+        path = self.folder / f"chunk-{name}.safetensors"
+        save_file({"features": features.contiguous()}, str(path) + ".tmp", metadata={"keys": json.dumps(keys)})
+        os.replace(str(path) + ".tmp", path)
+        self.rows.update(zip(keys, features, strict=True))
+
+
+def extract(
+    scorer: Scorer, rows: list[tuple[int, ...]], cache: FeatureCache, batch_tokens: int, desc: str
+) -> torch.Tensor:
+    """Features for each row, in order, computing only what the cache lacks."""
+    keys = [FeatureCache.key(row) for row in rows]
+    todo = sorted(
+        {k: r for k, r in zip(keys, rows, strict=True) if k not in cache.rows}.items(), key=lambda kv: len(kv[1])
+    )
+    with tqdm(total=sum(len(r) for _, r in todo), desc=desc, unit="tok", disable=not todo) as bar:
+        start = 0
+        while start < len(todo):
+            end = start + 1
+            while end < len(todo) and len(todo[end][1]) * (end - start + 1) <= batch_tokens:
+                end += 1
+            chunk = todo[start:end]
+            features = scorer.features([row for _, row in chunk]).float().cpu()
+            cache.add([key for key, _ in chunk], features)
+            bar.update(sum(len(row) for _, row in chunk))
+            start = end
+    return torch.stack([cache.rows[key] for key in keys])
+
+
+def fit_ridge(features: torch.Tensor, targets: torch.Tensor, alpha: float) -> torch.Tensor:
+    """W minimising |XW^T - Y|^2 + alpha*|W|^2 (no bias), in float64; shape [labels, hidden]."""
+    x, y = features.double(), targets.double()
+    gram = x.T @ x + alpha * len(x) * torch.eye(x.shape[1], dtype=torch.float64)
+    return torch.linalg.solve(gram, x.T @ y).T.float()
+
+
+def pearson(a: torch.Tensor, b: torch.Tensor) -> float:
+    a, b = a.double() - a.double().mean(), b.double() - b.double().mean()
+    denominator = math.sqrt(float((a * a).sum() * (b * b).sum()))
+    return float((a * b).sum()) / denominator if denominator > 0 else 0.0
+
+
+def evaluate(
+    predictions: torch.Tensor, labels: torch.Tensor, prompt_keys: Sequence[str], weights: Sequence[float]
+) -> dict[str, object]:
+    """Per-attribute Pearson and MAE, and pairwise accuracy of the aggregate within each prompt."""
+    per_attribute = {
+        name: {
+            "pearson": round(pearson(predictions[:, i], labels[:, i]), 4),
+            "mae": round(float((predictions[:, i] - labels[:, i]).abs().mean()), 4),
+        }
+        for i, name in enumerate(HELPSTEER2_ATTRIBUTES)
+    }
+    w = torch.tensor(weights)
+    predicted, true = predictions @ w, labels @ w
+    by_prompt: dict[str, list[int]] = {}
+    for index, key in enumerate(prompt_keys):
+        by_prompt.setdefault(key, []).append(index)
+    right = total = 0
+    for members in by_prompt.values():
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                if abs(float(true[a] - true[b])) < 1e-9:
+                    continue  # equally rated: no preference to recover
+                total += 1
+                right += int((float(predicted[a] - predicted[b]) > 0) == (float(true[a] - true[b]) > 0))
+    return {
+        "responses": len(labels),
+        "attributes": per_attribute,
+        "pairwise_accuracy": round(right / total, 4) if total else None,
+        "pairs": total,
+    }
+
+
+def train(options: TrainOptions) -> dict[str, object]:
+    """Train, evaluate and write a complete checkpoint to `options.out`; returns the report."""
+    if options.threads:
+        torch.set_num_threads(options.threads)
+    files = split_files(options.data)
+    data = {split: load_rated(path) for split, path in files.items()}
+
+    tokenizer = AutoTokenizer.from_pretrained(options.backbone)
+    encoder = ConversationEncoder(tokenizer)
+    backbone = AutoModel.from_pretrained(options.backbone, dtype=torch.float32).eval()
+    config = AutoConfig.from_pretrained(options.backbone)
+    pad_token_id = options.pad_token_id if options.pad_token_id is not None else config.pad_token_id
+    hidden = config.get_text_config().hidden_size
+    head = torch.nn.Linear(hidden, len(HELPSTEER2_ATTRIBUTES), bias=False)
+    scorer = Scorer(backbone, head, pad_token_id=pad_token_id, pooling=options.pooling)
+
+    fingerprint = hashlib.sha256(
+        json.dumps([str(options.backbone.resolve()), options.pooling, pad_token_id]).encode()
+    ).hexdigest()[:16]
+    cache = FeatureCache(options.cache / fingerprint)
+    features, labels, keys = {}, {}, {}
+    for split, examples in data.items():
+        encoded = encoder.encode_many(
+            [e.conversation() for e in examples], max_tokens=options.max_tokens, truncation="left"
+        )
+        features[split] = extract(scorer, [e.token_ids for e in encoded], cache, options.batch_tokens, split)
+        labels[split] = torch.tensor([e.labels for e in examples])
+        keys[split] = [e.prompt_key for e in examples]
+
+    weights = [NEMOTRON_WEIGHTS[name] for name in HELPSTEER2_ATTRIBUTES]
+    search = {}
+    for alpha in RIDGE_GRID:
+        w = fit_ridge(features["train"], labels["train"], alpha)
+        mse = float(((features["validation"] @ w.T - labels["validation"]) ** 2).mean())
+        search[alpha] = mse
+    alpha = min(search, key=lambda a: search[a])
+    w = fit_ridge(features["train"], labels["train"], alpha)
+
+    report: dict[str, object] = {
+        "backbone": options.backbone.name,
+        "pooling": options.pooling,
+        "pad_token_id": pad_token_id,
+        "ridge_alpha": alpha,
+        "validation_mse_by_alpha": {str(a): round(m, 4) for a, m in search.items()},
+        "aggregate_weights": dict(NEMOTRON_WEIGHTS),
+    }
+    for split in data:
+        report[split] = evaluate(features[split] @ w.T, labels[split], keys[split], weights)
+    write_checkpoint(options, w, pad_token_id, report)
+    return report
+
+
+def write_checkpoint(options: TrainOptions, weight: torch.Tensor, pad_token_id: int | None, report: dict) -> None:
+    """A sequence-classification checkpoint: backbone weights (linked or copied), the head as its
+    own shard, an index joining them, config, tokenizer, reward_config and the report."""
+    out = options.out
+    out.mkdir(parents=True, exist_ok=True)
+    config = AutoConfig.from_pretrained(options.backbone)
+    architecture = type(config).__name__.removesuffix("Config") + "ForSequenceClassification"
+    config.architectures = [architecture]
+    config.num_labels = len(HELPSTEER2_ATTRIBUTES)
+    config.id2label = dict(enumerate(HELPSTEER2_ATTRIBUTES))
+    config.label2id = {name: i for i, name in enumerate(HELPSTEER2_ATTRIBUTES)}
+    config.pad_token_id = pad_token_id
+    config.problem_type = "regression"
+    config.save_pretrained(out)
+    AutoTokenizer.from_pretrained(options.backbone).save_pretrained(out)
+
+    save_file({"score.weight": weight.contiguous()}, str(out / HEAD_FILE))
+    weight_map = {"score.weight": HEAD_FILE}
+    for shard in sorted(options.backbone.glob("*.safetensors")):
+        target = out / f"backbone-{shard.name}"
+        with safe_open(str(shard), framework="pt") as handle:
+            keys = list(handle.keys())
+            # A causal LM's output layer is no part of a reward model: leave it out.
+            kept = [key for key in keys if not key.startswith("lm_head.")]
+            if len(kept) < len(keys):
+                target.unlink(missing_ok=True)
+                save_file({key: handle.get_tensor(key) for key in kept}, str(target))
+        if not target.exists():
+            try:
+                os.link(shard, target)
+            except OSError:
+                shutil.copyfile(shard, target)
+        weight_map.update(dict.fromkeys(kept, target.name))
+    (out / "model.safetensors.index.json").write_text(json.dumps({"metadata": {}, "weight_map": weight_map}, indent=1))
+    (out / REWARD_CONFIG_FILE).write_text(
+        json.dumps({"name": options.name, "weights": dict(NEMOTRON_WEIGHTS), "pooling": options.pooling}, indent=2)
+        + "\n"
+    )
+    (out / REPORT_FILE).write_text(json.dumps(report, indent=2) + "\n")
+
+
+def main_train(options: TrainOptions) -> int:
+    report = train(options)
+    test = report.get("test") or report.get("validation")
+    logger.info("report: %s", json.dumps(test))
+    print(json.dumps({"out": str(options.out), "test": test}, indent=2))
+    return 0
+
+
+__all__ = ["RatedResponse", "TrainOptions", "evaluate", "fit_ridge", "main_train", "train"]
