@@ -103,6 +103,18 @@ def train(args: argparse.Namespace) -> int:
         return 2
 
 
+def prepare() -> int:
+    from .default_model import ensure_default_model
+
+    logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        print(ensure_default_model())
+    except CheckpointError as exc:
+        print(f"reward-service prepare: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="reward-service", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -124,7 +136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     train_parser.add_argument("--max-tokens", type=int, default=2048, help="Longer items lose their oldest context.")
     train_parser.add_argument("--batch-tokens", type=int, default=4096, help="Padded tokens per forward pass.")
     train_parser.add_argument("--cache", type=Path, default=None, help="Feature cache folder (resumable).")
+    commands.add_parser("prepare", help="Build the default model (convert its backbone once) and print its directory.")
     args = parser.parse_args(argv)
+    if args.command == "prepare":
+        return prepare()
     if args.command == "train":
         return train(args)
     try:

@@ -274,9 +274,11 @@ class BatchingEngine:
         rows = [item.token_ids for item in batch]
         started = time.perf_counter()
         try:
-            outputs = self._score_batch(rows)
+            outputs = [tuple(float(value) for value in output) for output in self._score_batch(rows)]
             if len(outputs) != len(rows):
                 raise ModelFailure(f"the model returned {len(outputs)} results for {len(rows)} inputs")
+            if len({len(output) for output in outputs}) > 1:
+                raise ModelFailure("the model returned rows of different lengths")
         except Exception as exc:
             logger.exception("model failed on a batch of %d rows", len(rows))
             error = (
@@ -301,13 +303,12 @@ class BatchingEngine:
                 request = item.request
                 if request.closed:
                     continue
-                scores = tuple(float(value) for value in output)
-                if not all(math.isfinite(value) for value in scores):
+                if not all(math.isfinite(value) for value in output):
                     self._settle_locked(
                         request, error=ModelFailure(f"the model returned non-finite scores for item {item.index}")
                     )
                     continue
-                request.results[item.index] = scores
+                request.results[item.index] = output
                 request.remaining -= 1
                 if request.remaining == 0:
                     self._settle_locked(request, result=[r for r in request.results if r is not None])

@@ -170,6 +170,8 @@ def _load_model(model_dir: Path, dtype: torch.dtype, allow_pickle: bool, trust_r
             use_safetensors=None if allow_pickle else True,
             trust_remote_code=trust_remote_code,
             output_loading_info=True,
+            # Report wrong shapes through loading info (which names them) instead of a generic error.
+            ignore_mismatched_sizes=True,
         )
     except Exception as exc:  # from_pretrained raises ValueError, OSError, RuntimeError, ...
         raise CheckpointError(model_dir, f"transformers could not load the model: {exc}") from exc
