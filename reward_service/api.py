@@ -262,7 +262,9 @@ async def until_disconnected(request: Request, work: Awaitable[T]) -> T:
         for pending in (task, watcher):
             if not pending.done():
                 pending.cancel()
-    if task.done() and not task.cancelled():
+        # Let the cancellation reach the engine (dropping queued items) before we answer.
+        await asyncio.gather(task, watcher, return_exceptions=True)
+    if not task.cancelled():
         return task.result()
     raise ClientGone("the client closed the connection before its scores were ready")
 
@@ -288,7 +290,12 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        details = [{"loc": _public_loc(e.get("loc", ())), "message": _message(e)} for e in exc.errors()]
+        details = [
+            {"loc": [], "message": f"the body is not valid JSON (error at character {e['loc'][-1]})"}
+            if e.get("type") == "json_invalid"
+            else {"loc": _public_loc(e.get("loc", ())), "message": _message(e)}
+            for e in exc.errors()
+        ]
         summary = "; ".join(f"{_dotted(d['loc'])}: {d['message']}" for d in details[:5])
         if len(details) > 5:
             summary += f"; and {len(details) - 5} more"

@@ -192,6 +192,10 @@ class BatchingEngine:
         """The caller stopped waiting: its queued items are dropped at the next batch."""
         with self._lock:
             request.closed = True
+            # Drop its items now, so they stop counting against the queue's bounds.
+            kept = [item for item in self._pending if item.request is not request]
+            self._queued_tokens -= sum(item.length for item in self._pending if item.request is request)
+            self._pending = kept
         request.future.cancel()
 
     # -- worker thread ---------------------------------------------------------------------

@@ -7,12 +7,13 @@ anything is queued, so a bad item is rejected with its index and never fails a b
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from .engine import BatchingEngine
-from .errors import InvalidInput
+from .errors import InvalidInput, ModelFailure
 from .formatting import Conversation, Encoded, Truncation
 from .loading import RewardModel
 from .spec import AGGREGATE, ModelSpec, check_weights
@@ -113,9 +114,17 @@ class RewardService:
         if len(raw) != len(encoded):
             raise RuntimeError(f"engine returned {len(raw)} results for {len(encoded)} items")
         results = []
-        for enc, row in zip(encoded, raw, strict=True):
+        for index, (enc, row) in enumerate(zip(encoded, raw, strict=True)):
+            if len(row) != len(self.spec.attributes):
+                expected = len(self.spec.attributes)
+                raise ModelFailure(f"the model returned {len(row)} scores per item, expected {expected}")
             scores = dict(zip(self.spec.attributes, row, strict=True))
             aggregate = self.spec.aggregate(scores, used)
+            if not math.isfinite(aggregate):
+                raise InvalidInput(
+                    f"item {index}: the aggregate overflowed with these weights; use weights of ordinary size",
+                    loc=("weights",),
+                )
             failed = failed_thresholds({**scores, AGGREGATE: aggregate}, bounds)
             results.append(ItemScore(scores, aggregate, failed, len(enc.token_ids), enc.truncated))
         return used, results

@@ -1,0 +1,532 @@
+"""The batching engine alone, driven by a fake model whose outputs are known exactly.
+
+The fake scores a row of token ids as `(len(row), sum(row))` and records every batch it is
+given, so each test can check both what came back to each request and what was computed,
+batch by batch. Rows holding special marker ids make the fake block on an Event, raise, or
+return a non-finite value. Every wait is bounded, so a broken engine fails a test instead of
+hanging the suite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import threading
+import time
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+from typing import Any, TypeVar
+
+import pytest
+
+from reward_service.engine import BatchingEngine, BatchStats, EngineLimits, RequestTooLarge
+from reward_service.errors import DeadlineExceeded, ModelFailure, Overloaded, ShuttingDown
+
+T = TypeVar("T")
+Row = tuple[int, ...]
+
+BLOCK = -1  # a batch holding a row with this id waits until the fake's gate opens
+FAIL = -2  # ... raises RuntimeError
+NAN = -3  # ... gets NaN as that row's second score
+INF = -4  # ... gets +inf as that row's second score
+
+WAIT = 5.0  # seconds: the bound on every wait for something that should happen at once
+TEST_TIMEOUT = 20.0  # seconds: the bound on a whole test body
+
+
+def expected(row: Sequence[int]) -> tuple[float, float]:
+    """What the fake returns for a row, computed independently of the engine."""
+    return (float(len(row)), float(sum(row)))
+
+
+class FakeModel:
+    """`score_batch` stand-in with exactly known outputs; records each batch it receives."""
+
+    def __init__(self, *, delay: float = 0.0) -> None:
+        self.batches: list[list[Row]] = []
+        self.gate = threading.Event()  # opened by the test to release a blocked batch
+        self.blocked = threading.Event()  # set when a batch starts waiting at the gate
+        self.delay = delay
+        self.drop_one_output = False  # return one result fewer than rows
+        self.flat_output = False  # return one bare float per row instead of a row of scores
+        self.ragged_output = False  # give the last row one score more than the others
+        self._lock = threading.Lock()
+
+    def __call__(self, rows: Sequence[Sequence[int]]) -> list[Any]:
+        batch = [tuple(row) for row in rows]
+        with self._lock:
+            self.batches.append(batch)
+        if any(BLOCK in row for row in batch):
+            self.blocked.set()
+            if not self.gate.wait(WAIT * 2):
+                raise TimeoutError("the test never opened the gate")
+        if self.delay:
+            time.sleep(self.delay)
+        if any(FAIL in row for row in batch):
+            raise RuntimeError("injected failure")
+        out = [list(expected(row)) for row in batch]
+        for scores, row in zip(out, batch, strict=True):
+            if NAN in row:
+                scores[1] = math.nan
+            if INF in row:
+                scores[1] = math.inf
+        if self.drop_one_output:
+            return out[:-1]
+        if self.flat_output:
+            return [scores[0] for scores in out]
+        if self.ragged_output:
+            out[-1].append(0.0)
+        return out
+
+    def computed_rows(self) -> list[Row]:
+        with self._lock:
+            return [row for batch in self.batches for row in batch]
+
+    def batches_after_blocker(self) -> list[list[Row]]:
+        """The recorded batches, less those holding the blocking row."""
+        with self._lock:
+            return [batch for batch in self.batches if not any(BLOCK in row for row in batch)]
+
+
+EngineFactory = Callable[..., BatchingEngine]
+
+
+@pytest.fixture
+def make_engine() -> Iterator[EngineFactory]:
+    """`make_engine(fake, **limits)`: a started engine; its gate is opened and it is stopped after the test."""
+    made: list[tuple[BatchingEngine, FakeModel]] = []
+
+    def make(fake: FakeModel, *, on_batch: Callable[[BatchStats], None] | None = None, **limits: Any) -> BatchingEngine:
+        engine = BatchingEngine(fake, EngineLimits(**limits), on_batch=on_batch)
+        engine.start()
+        made.append((engine, fake))
+        return engine
+
+    yield make
+    for engine, fake in made:
+        fake.gate.set()
+        engine.stop(timeout=WAIT)
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a test body on a fresh event loop, bounded in time."""
+    return asyncio.run(asyncio.wait_for(coro, TEST_TIMEOUT))
+
+
+async def wait_until(predicate: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.002)
+
+
+async def block_worker(engine: BatchingEngine, fake: FakeModel) -> asyncio.Task[list[tuple[float, ...]]]:
+    """Submit a one-row request that holds the worker at the fake's gate; return its task."""
+    task = asyncio.create_task(engine.score([[BLOCK]]))
+    assert await asyncio.to_thread(fake.blocked.wait, WAIT), "the worker never picked up the blocking row"
+    return task
+
+
+async def release(fake: FakeModel, blocker: asyncio.Task[list[tuple[float, ...]]]) -> None:
+    fake.gate.set()
+    assert await asyncio.wait_for(blocker, WAIT) == [expected([BLOCK])]
+
+
+def submit_all(engine: BatchingEngine, requests: Sequence[Sequence[Sequence[int]]]) -> list[asyncio.Task[Any]]:
+    return [asyncio.create_task(engine.score(rows)) for rows in requests]
+
+
+# --- results and batching --------------------------------------------------------------------
+
+
+def test_each_request_gets_its_own_scores_in_order(make_engine: EngineFactory) -> None:
+    """Many concurrent multi-row requests: each gets exactly its rows' scores, in its order,
+    and every row is computed exactly once even though requests are split across batches."""
+    rng = random.Random(1)
+    requests = [
+        [[1000 * r + k] * rng.randint(1, 13) for k in range(rng.randint(1, 4))] for r in range(24)
+    ]
+    fake = FakeModel()
+    engine = make_engine(fake, max_batch_size=4, max_batch_tokens=64, max_wait=0.002)
+
+    async def body() -> list[list[tuple[float, ...]]]:
+        return await asyncio.gather(*(engine.score(rows) for rows in requests))
+
+    results = run(body())
+    for rows, result in zip(requests, results, strict=True):
+        assert result == [expected(row) for row in rows]
+    submitted = sorted(tuple(row) for rows in requests for row in rows)
+    assert sorted(fake.computed_rows()) == submitted
+    assert len(fake.batches) >= math.ceil(len(submitted) / 4)
+
+
+def test_empty_request_is_not_sent_to_the_model(make_engine: EngineFactory) -> None:
+    """No rows: an empty result, and the model is never called."""
+    fake = FakeModel()
+    engine = make_engine(fake)
+    assert run(engine.score([])) == []
+    assert fake.batches == []
+
+
+def test_concurrent_requests_share_batches(make_engine: EngineFactory) -> None:
+    """Single-row requests arriving together within max_wait are scored in shared forward passes."""
+    fake = FakeModel(delay=0.005)
+    engine = make_engine(fake, max_wait=0.05, max_batch_size=64)
+    rows = [[10 + i] * (1 + i % 5) for i in range(16)]
+
+    async def body() -> list[list[tuple[float, ...]]]:
+        return await asyncio.gather(*(engine.score([row]) for row in rows))
+
+    results = run(body())
+    assert results == [[expected(row)] for row in rows]
+    assert max(len(batch) for batch in fake.batches) > 1
+    assert len(fake.batches) < len(rows)
+
+
+def test_on_batch_reports_rows_real_and_padded_tokens(make_engine: EngineFactory) -> None:
+    """BatchStats match the recorded batches: rows, real tokens, rows x longest."""
+    stats: list[BatchStats] = []
+    fake = FakeModel()
+    engine = make_engine(fake, on_batch=stats.append, max_wait=0.02)
+    rows = [[1] * 3, [2] * 7, [3] * 5]
+
+    async def body() -> None:
+        await asyncio.gather(*(engine.score([row]) for row in rows))
+
+    run(body())
+    assert len(stats) == len(fake.batches)
+    for stat, batch in zip(stats, fake.batches, strict=True):
+        assert stat.rows == len(batch)
+        assert stat.tokens == sum(len(row) for row in batch)
+        assert stat.padded_tokens == len(batch) * max(len(row) for row in batch)
+        assert stat.seconds >= 0
+
+
+def test_batches_respect_token_budget_and_batch_size(make_engine: EngineFactory) -> None:
+    """No batch is over rows x longest <= max_batch_tokens or max_batch_size rows; an item
+    exactly at the budget is scored, alone."""
+    budget, size = 64, 4
+    rng = random.Random(7)
+    rows = [[500 + i] * rng.randint(1, 40) for i in range(30)]
+    rows.insert(11, [999] * budget)
+    fake = FakeModel()
+    engine = make_engine(fake, max_batch_tokens=budget, max_batch_size=size, max_wait=0.001)
+
+    async def body() -> list[Any]:
+        blocker = await block_worker(engine, fake)
+        tasks = submit_all(engine, [[row] for row in rows])
+        await wait_until(lambda: engine.queue_depth == len(rows), "all rows to be queued")
+        await release(fake, blocker)
+        return await asyncio.gather(*tasks)
+
+    results = run(body())
+    assert results == [[expected(row)] for row in rows]
+    batches = fake.batches_after_blocker()
+    for batch in batches:
+        assert len(batch) <= size, batch
+        assert len(batch) * max(len(row) for row in batch) <= budget, [len(row) for row in batch]
+    assert [tuple([999] * budget)] in batches
+    assert sorted(fake.computed_rows()) == sorted([(BLOCK,), *(tuple(row) for row in rows)])
+
+
+def fifo_padded_tokens(lengths: Sequence[int], budget: int, size: int) -> int:
+    """Padded tokens if batches were cut from the queue in arrival order under the same limits."""
+    padded = 0
+    batch: list[int] = []
+    for length in lengths:
+        if batch and ((len(batch) + 1) * max(*batch, length) > budget or len(batch) == size):
+            padded += len(batch) * max(batch)
+            batch = []
+        batch.append(length)
+    return padded + len(batch) * max(batch)
+
+
+def test_batches_group_items_of_similar_length(make_engine: EngineFactory) -> None:
+    """Interleaved short and long items queued together are batched by length, not arrival.
+
+    16 items of 60 tokens and 16 of 4 tokens, alternating, budget 256 and 8 rows. Batches of
+    one length each cost no padding at all (4 x 60 = 240 and 8 x 4 = 32 fit), so the ideal
+    padded/real ratio is 1.0, while arrival order gives 2 long + 2 short per batch, a ratio of
+    1.875. Mixing even one long item into a short batch would push the ratio above 1.1. The
+    oldest item (a long one) must still be in the first batch: grouping must not starve it.
+    """
+    budget, size = 256, 8
+    lengths = [60 if i % 2 == 0 else 4 for i in range(32)]
+    rows = [[100 + i] * length for i, length in enumerate(lengths)]
+    fake = FakeModel()
+    engine = make_engine(fake, max_batch_tokens=budget, max_batch_size=size, max_wait=0.001)
+
+    async def body() -> list[Any]:
+        blocker = await block_worker(engine, fake)
+        tasks = submit_all(engine, [[row] for row in rows])
+        await wait_until(lambda: engine.queue_depth == len(rows), "all rows to be queued")
+        await release(fake, blocker)
+        return await asyncio.gather(*tasks)
+
+    results = run(body())
+    assert results == [[expected(row)] for row in rows]
+    batches = fake.batches_after_blocker()
+    real = sum(lengths)
+    padded = sum(len(batch) * max(len(row) for row in batch) for batch in batches)
+    fifo = fifo_padded_tokens(lengths, budget, size)
+    assert fifo / real > 1.8  # the scenario does punish arrival order
+    assert padded / real <= 1.1, [[len(row) for row in batch] for batch in batches]
+    assert tuple(rows[0]) in batches[0]
+
+
+# --- queue bounds ----------------------------------------------------------------------------
+
+
+def test_full_queue_by_items_is_refused_at_once(make_engine: EngineFactory) -> None:
+    """Beyond max_queue_items the next request raises Overloaded immediately (retry_after >= 1);
+    a request with more items than the whole queue is RequestTooLarge; the queued ones complete."""
+    fake = FakeModel()
+    engine = make_engine(fake, max_queue_items=4, max_wait=0.001)
+    queued_rows = [[20 + i] * 3 for i in range(3)]
+
+    async def body() -> None:
+        blocker = await block_worker(engine, fake)
+        tasks = submit_all(engine, [[row] for row in queued_rows])
+        await wait_until(lambda: engine.queue_depth == 3, "three rows to be queued")
+        with pytest.raises(Overloaded) as two:  # 3 + 2 > 4
+            await asyncio.wait_for(engine.score([[30], [31]]), 0.5)
+        assert two.value.retry_after >= 1
+        tasks.append(asyncio.create_task(engine.score([[32]])))  # 3 + 1 fits exactly
+        await wait_until(lambda: engine.queue_depth == 4, "the queue to fill")
+        started = time.monotonic()
+        with pytest.raises(Overloaded) as full:
+            await asyncio.wait_for(engine.score([[33]]), 0.5)
+        assert time.monotonic() - started < 0.25
+        assert full.value.retry_after >= 1
+        with pytest.raises(RequestTooLarge):
+            await asyncio.wait_for(engine.score([[40 + i] for i in range(5)]), 0.5)
+        await release(fake, blocker)
+        results = await asyncio.gather(*tasks)
+        assert results == [[expected(row)] for row in [*queued_rows, [32]]]
+
+    run(body())
+    computed = fake.computed_rows()
+    assert not {(30,), (31,), (33,)} & set(computed)
+
+
+def test_full_queue_by_tokens_is_refused_at_once(make_engine: EngineFactory) -> None:
+    """max_queue_tokens bounds the queue too; a request over the whole token bound is RequestTooLarge."""
+    fake = FakeModel()
+    engine = make_engine(fake, max_queue_items=100, max_queue_tokens=50, max_wait=0.001)
+    queued_rows = [[1] * 20, [2] * 20]
+
+    async def body() -> None:
+        blocker = await block_worker(engine, fake)
+        tasks = submit_all(engine, [[row] for row in queued_rows])
+        await wait_until(lambda: engine.queued_tokens == 40, "40 tokens to be queued")
+        started = time.monotonic()
+        with pytest.raises(Overloaded) as excinfo:
+            await asyncio.wait_for(engine.score([[3] * 11]), 0.5)
+        assert time.monotonic() - started < 0.25
+        assert excinfo.value.retry_after >= 1
+        tasks.append(asyncio.create_task(engine.score([[4] * 10])))  # 40 + 10 fits exactly
+        await wait_until(lambda: engine.queued_tokens == 50, "the queue to fill")
+        with pytest.raises(RequestTooLarge):
+            await asyncio.wait_for(engine.score([[5] * 51]), 0.5)
+        await release(fake, blocker)
+        results = await asyncio.gather(*tasks)
+        assert results == [[expected(row)] for row in [*queued_rows, [4] * 10]]
+        # With the queue empty again, a request over the whole bound is still refused.
+        with pytest.raises(RequestTooLarge):
+            await asyncio.wait_for(engine.score([[6] * 30, [7] * 21]), 0.5)
+
+    run(body())
+    assert {len(row) for row in fake.computed_rows()} == {1, 20, 10}
+
+
+# --- failures --------------------------------------------------------------------------------
+
+
+def test_model_exception_fails_only_its_batch(make_engine: EngineFactory) -> None:
+    """A raising model fails the requests of that batch with ModelFailure; the other batch and
+    later requests are scored normally (the worker keeps serving)."""
+    fake = FakeModel()
+    engine = make_engine(fake, max_batch_size=2, max_wait=0.001)
+    rows = [[FAIL, 1, 1], [2, 2, 2], [3, 3, 3], [4, 4, 4]]
+
+    async def body() -> tuple[list[Any], list[tuple[float, ...]]]:
+        blocker = await block_worker(engine, fake)
+        tasks = submit_all(engine, [[row] for row in rows])
+        await wait_until(lambda: engine.queue_depth == len(rows), "all rows to be queued")
+        await release(fake, blocker)
+        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        after = await engine.score([[5, 5]])
+        return outcomes, after
+
+    outcomes, after = run(body())
+    failing = next(batch for batch in fake.batches if any(FAIL in row for row in batch))
+    assert len(failing) <= 2
+    for row, outcome in zip(rows, outcomes, strict=True):
+        if tuple(row) in failing:
+            assert isinstance(outcome, ModelFailure), outcome
+            assert "model failed" in str(outcome) and "RuntimeError" in str(outcome)
+        else:
+            assert outcome == [expected(row)]
+    assert sum(not isinstance(outcome, BaseException) for outcome in outcomes) >= 2
+    assert after == [expected([5, 5])]
+
+
+@pytest.mark.parametrize("marker", [NAN, INF], ids=["nan", "inf"])
+def test_non_finite_output_fails_only_that_rows_request(make_engine: EngineFactory, marker: int) -> None:
+    """A NaN/inf score fails the request owning that row, naming the item; its batch-mates succeed."""
+    fake = FakeModel()
+    engine = make_engine(fake, max_batch_size=8, max_wait=0.001)
+    bad_request = [[1, 2], [marker, 5]]
+    good_request = [[3, 4], [6]]
+
+    async def body() -> list[Any]:
+        blocker = await block_worker(engine, fake)
+        tasks = submit_all(engine, [bad_request, good_request])
+        await wait_until(lambda: engine.queue_depth == 4, "all rows to be queued")
+        await release(fake, blocker)
+        return await asyncio.gather(*tasks, return_exceptions=True)
+
+    bad, good = run(body())
+    assert len(fake.batches_after_blocker()) == 1  # the rows really shared one batch
+    assert isinstance(bad, ModelFailure), bad
+    assert "non-finite" in str(bad) and "item 1" in str(bad)
+    assert good == [expected(row) for row in good_request]
+
+
+def test_wrong_output_count_is_a_model_failure(make_engine: EngineFactory) -> None:
+    """Fewer results than rows fails that batch with ModelFailure naming both counts; the next succeeds."""
+    fake = FakeModel()
+    engine = make_engine(fake)
+    fake.drop_one_output = True
+
+    async def body() -> list[tuple[float, ...]]:
+        with pytest.raises(ModelFailure, match=r"\b1\b.*\b2\b"):
+            await engine.score([[1, 2], [3]])
+        fake.drop_one_output = False
+        return await engine.score([[7, 8]])
+
+    assert run(body()) == [expected([7, 8])]
+
+
+def test_malformed_output_rows_fail_the_batch_not_the_worker(make_engine: EngineFactory) -> None:
+    """A model returning the right number of results, but not rows of scores, fails that batch
+    with ModelFailure; the request is answered (not left hanging) and the worker keeps serving."""
+    fake = FakeModel()
+    engine = make_engine(fake)
+    fake.flat_output = True
+
+    async def body() -> list[tuple[float, ...]]:
+        with pytest.raises(ModelFailure):
+            await asyncio.wait_for(engine.score([[1, 2], [3]]), 2.0)
+        fake.flat_output = False
+        return await asyncio.wait_for(engine.score([[7, 8]]), 2.0)
+
+    assert run(body()) == [expected([7, 8])]
+
+
+def test_ragged_output_rows_are_a_model_failure(make_engine: EngineFactory) -> None:
+    """Rows of scores of different lengths fail that batch with ModelFailure; the next succeeds."""
+    fake = FakeModel()
+    engine = make_engine(fake)
+    fake.ragged_output = True
+
+    async def body() -> list[tuple[float, ...]]:
+        with pytest.raises(ModelFailure, match="different lengths"):
+            await asyncio.wait_for(engine.score([[1, 2], [3]]), 2.0)
+        fake.ragged_output = False
+        return await asyncio.wait_for(engine.score([[7, 8]]), 2.0)
+
+    assert run(body()) == [expected([7, 8])]
+
+
+# --- deadlines, cancellation, shutdown -------------------------------------------------------
+
+
+def test_deadline_in_queue_raises_and_skips_computation(make_engine: EngineFactory) -> None:
+    """A request whose timeout passes while queued raises DeadlineExceeded on time, and its rows
+    are never given to the model; later requests are unaffected."""
+    fake = FakeModel()
+    engine = make_engine(fake, max_wait=0.001)
+    late = [[777] * 3, [778]]
+
+    async def body() -> list[tuple[float, ...]]:
+        blocker = await block_worker(engine, fake)
+        other = asyncio.create_task(engine.score([[5] * 2]))
+        started = time.monotonic()
+        with pytest.raises(DeadlineExceeded):
+            await asyncio.wait_for(engine.score(late, timeout=0.05), WAIT)
+        elapsed = time.monotonic() - started
+        assert 0.04 <= elapsed < 1.0, elapsed
+        await release(fake, blocker)
+        assert await asyncio.wait_for(other, WAIT) == [expected([5] * 2)]
+        return await engine.score([[6]])
+
+    assert run(body()) == [expected([6])]
+    computed = fake.computed_rows()
+    assert not {tuple(row) for row in late} & set(computed)
+    assert (5, 5) in computed
+
+
+def test_cancelled_request_is_never_computed(make_engine: EngineFactory) -> None:
+    """Cancelling the awaiting task (client gone) drops its queued rows; the others complete."""
+    fake = FakeModel()
+    engine = make_engine(fake, max_wait=0.001)
+    gone = [[888] * 4, [889] * 2]
+    staying = [[[11] * 3], [[12] * 5, [13]]]
+
+    async def body() -> list[Any]:
+        blocker = await block_worker(engine, fake)
+        tasks = submit_all(engine, staying)
+        doomed = asyncio.create_task(engine.score(gone))
+        await wait_until(lambda: engine.queue_depth == 5, "all rows to be queued")
+        doomed.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(doomed, WAIT)
+        await release(fake, blocker)
+        return await asyncio.gather(*tasks)
+
+    results = run(body())
+    assert results == [[expected(row) for row in rows] for rows in staying]
+    computed = set(fake.computed_rows())
+    assert not {tuple(row) for row in gone} & computed
+    assert {tuple(row) for rows in staying for row in rows} <= computed
+
+
+def test_stop_finishes_queued_work_then_refuses_new_work(make_engine: EngineFactory) -> None:
+    """stop() answers every queued request with its scores at once (without waiting out max_wait),
+    refuses new work from the moment it is called, and returns when the queue is drained."""
+    fake = FakeModel()
+    # The 8-token blocker fills the budget, so it is taken at once; the queued rows below
+    # (3 tokens) would otherwise wait the full 5 s max_wait for company.
+    engine = make_engine(fake, max_batch_tokens=8, max_wait=5.0)
+    queued = [[[21]], [[22]], [[23]]]
+
+    async def body() -> list[Any]:
+        task = asyncio.create_task(engine.score([[BLOCK] * 8]))
+        assert await asyncio.to_thread(fake.blocked.wait, WAIT)
+        tasks = submit_all(engine, queued)
+        await wait_until(lambda: engine.queue_depth == 3, "all rows to be queued")
+        stopping = asyncio.create_task(asyncio.to_thread(engine.stop, WAIT))
+        await wait_until(lambda: not engine.running, "the engine to stop accepting work")
+        with pytest.raises(ShuttingDown):
+            await engine.score([[24]])
+        started = time.monotonic()
+        fake.gate.set()
+        await asyncio.wait_for(stopping, WAIT)
+        assert time.monotonic() - started < 2.0
+        await asyncio.wait_for(asyncio.gather(*tasks), 1.0)
+        with pytest.raises(ShuttingDown):
+            await engine.score([[25]])
+        assert await task == [expected([BLOCK] * 8)]
+        return [t.result() for t in tasks]
+
+    assert run(body()) == [[expected(row) for row in rows] for rows in queued]
+    assert not {(24,), (25,)} & set(fake.computed_rows())
+
+
+def test_score_before_start_is_refused() -> None:
+    """An engine that was never started accepts no work."""
+    engine = BatchingEngine(FakeModel())
+    with pytest.raises(ShuttingDown):
+        run(engine.score([[1]]))
