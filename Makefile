@@ -8,7 +8,7 @@ TORCH := torch==2.13.0
 MODEL ?=
 ARGS ?=
 
-.PHONY: serve test lint install
+.PHONY: serve test lint install default-model
 
 install: $(STAMP)
 
@@ -30,3 +30,12 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest
+
+# Retrain the default head (minutes: it runs the backbone over the dataset once, cached) and
+# copy what git keeps into models/default. Reads <|im_end|> (pad id 198 = the newline after it).
+DEFAULT_TRAIN := .cache/default-train
+default-model: $(STAMP)
+	$(BIN)/reward-service train --data data/synthetic_helpsteer --out $(DEFAULT_TRAIN) \
+		--name smollm2-135m-reward-synthetic --pad-token-id 198
+	cp $(foreach f,config.json model.safetensors.index.json score.safetensors reward_config.json eval_report.json,\
+		$(DEFAULT_TRAIN)/$(f)) models/default/

