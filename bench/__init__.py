@@ -1,0 +1,1 @@
+"""Benchmarks for reward_service: `python -m bench.run` (see BENCHMARKS.md)."""

@@ -1,0 +1,254 @@
+"""In-process measurements: the machine's matmul peak, our scoring path and two baselines.
+
+Every method scores the same token rows with the same weights and returns a `Measurement`:
+useful tokens (the rows' own), computed tokens (rows x padded width, summed over forward
+passes) and wall time. Throughput is useful tokens per second; padding share is the part
+of the computed tokens that was padding; MFU relates useful work to the measured peak.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from typing import Any, TypeVar
+
+import torch
+from transformers import PreTrainedModel
+
+from reward_service.engine import BatchingEngine, BatchStats, EngineLimits
+from reward_service.prefix import plan_groups, score_grouped
+from reward_service.scorer import Scorer
+
+Rows = Sequence[Sequence[int]]
+T = TypeVar("T")
+HF_LOOP = "transformers, one item at a time"
+NAIVE = "arrival-order batches, pad to longest"
+OURS = "ours: BatchingEngine + Scorer"
+
+
+@dataclass(frozen=True)
+class ModelShape:
+    """What the FLOP estimate needs: matmul parameters and the attention width per layer."""
+
+    non_embedding_params: int
+    layers: int
+    attention_width: int  # heads x head dim (the hidden size for most models)
+
+    @classmethod
+    def of(cls, model: PreTrainedModel) -> ModelShape:
+        config = model.config.get_text_config()
+        embedding = model.get_input_embeddings()
+        assert isinstance(embedding, torch.nn.Module)
+        total = sum(p.numel() for p in model.parameters())
+        embedding_params = sum(p.numel() for p in embedding.parameters())
+        heads = config.num_attention_heads
+        head_dim = getattr(config, "head_dim", None) or config.hidden_size // heads
+        return cls(total - embedding_params, config.num_hidden_layers, heads * head_dim)
+
+    def row_flops(self, length: int) -> float:
+        """Forward FLOPs of one row: 2 x params per token, plus 4 x layers x length x width per
+        token for attention scores and values (the usual estimate: full, not causal-halved)."""
+        return length * (2.0 * self.non_embedding_params + 4.0 * self.layers * length * self.attention_width)
+
+
+@dataclass(frozen=True)
+class Measurement:
+    workload: str
+    method: str
+    rows: int
+    tokens: int  # the rows' own tokens
+    computed_tokens: int  # rows x padded width, over every forward pass
+    seconds: float
+    useful_flops: float
+
+    @property
+    def tokens_per_s(self) -> float:
+        return self.tokens / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def pad_share(self) -> float:
+        """Padding / computed tokens (0 = no padding)."""
+        return 1 - self.tokens / self.computed_tokens if self.computed_tokens else 0.0
+
+    def mfu(self, peak_flops: float) -> float:
+        return self.useful_flops / self.seconds / peak_flops if self.seconds > 0 and peak_flops > 0 else 0.0
+
+    def as_dict(self, peak_flops: float) -> dict[str, Any]:
+        return {
+            **asdict(self),
+            "tokens_per_s": self.tokens_per_s,
+            "pad_share": self.pad_share,
+            "mfu": self.mfu(peak_flops),
+        }
+
+
+def on_worker(fn: Callable[[], T]) -> T:
+    """Run `fn` on a fresh thread and return its result.
+
+    The server does its torch work on the engine's worker thread, not the main thread, and
+    OpenMP thread teams behave differently per calling thread (on a busy machine the main
+    thread's team was seen to be far slower). Every method runs on a worker thread, so they
+    are compared on equal terms with each other and with the server.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bench") as pool:
+        return pool.submit(fn).result()
+
+
+def matmul_flops(n: int, repeats: int) -> float:
+    """Best-of-`repeats` fp32 FLOP/s of an n x n matmul on this machine, at the current thread count."""
+    a, b = torch.randn(n, n), torch.randn(n, n)
+
+    def best_seconds() -> float:
+        torch.mm(a, b)  # warm-up: allocation and the BLAS thread pool
+        best = float("inf")
+        for _ in range(repeats):
+            started = time.perf_counter()
+            torch.mm(a, b)  # [n, n]
+            best = min(best, time.perf_counter() - started)
+        return best
+
+    return 2.0 * n**3 / on_worker(best_seconds)
+
+
+def _timed(
+    workload: str, method: str, rows: Rows, shape: ModelShape, run: Callable[[], int], *, warmup: Callable[[], object]
+) -> Measurement:
+    """Run `warmup`, then time `run` (which returns the computed tokens), on a worker thread."""
+
+    def measure() -> tuple[int, float]:
+        with torch.inference_mode():
+            warmup()
+            started = time.perf_counter()
+            computed = run()
+            return computed, time.perf_counter() - started
+
+    computed, seconds = on_worker(measure)
+    flops = sum(shape.row_flops(len(row)) for row in rows)
+    return Measurement(workload, method, len(rows), sum(map(len, rows)), computed, seconds, flops)
+
+
+def _padded(rows: Rows, fill: int) -> tuple[torch.Tensor, torch.Tensor]:
+    width = max(len(row) for row in rows)
+    ids = torch.full((len(rows), width), fill, dtype=torch.long)  # [B, T]
+    mask = torch.zeros((len(rows), width), dtype=torch.long)  # [B, T]
+    for i, row in enumerate(rows):
+        ids[i, : len(row)] = torch.as_tensor(list(row))
+        mask[i, : len(row)] = 1
+    return ids, mask
+
+
+def hf_loop(workload: str, model: PreTrainedModel, rows: Rows, shape: ModelShape) -> Measurement:
+    """Baseline (a): transformers' own forward, one item at a time, no padding."""
+
+    def run() -> int:
+        for row in rows:
+            model(input_ids=torch.tensor([list(row)]))  # logits [1, L]
+        return sum(map(len, rows))
+
+    def warmup() -> None:
+        model(input_ids=torch.tensor([list(rows[0][:64])]))
+
+    return _timed(workload, HF_LOOP, rows, shape, run, warmup=warmup)
+
+
+def naive_batches(
+    workload: str, model: PreTrainedModel, rows: Rows, shape: ModelShape, *, batch_size: int, fill: int
+) -> Measurement:
+    """Baseline (b): fixed-size batches in arrival order, each padded to its longest item."""
+
+    def run() -> int:
+        computed = 0
+        for start in range(0, len(rows), batch_size):
+            ids, mask = _padded(rows[start : start + batch_size], fill)
+            model(input_ids=ids, attention_mask=mask)  # logits [B, L]
+            computed += ids.numel()
+        return computed
+
+    def warmup() -> None:
+        ids, mask = _padded(rows[:batch_size], fill)
+        model(input_ids=ids[:, :64], attention_mask=mask[:, :64])
+
+    return _timed(workload, f"{NAIVE} ({batch_size} per batch)", rows, shape, run, warmup=warmup)
+
+
+def engine_path(workload: str, scorer: Scorer, rows: Rows, shape: ModelShape, limits: EngineLimits) -> Measurement:
+    """Ours: every row its own request, all arriving at once, through the BatchingEngine + Scorer."""
+    batches: list[BatchStats] = []
+
+    async def submit() -> None:
+        engine = BatchingEngine(lambda batch: scorer.score(batch).tolist(), limits, on_batch=batches.append)
+        engine.start()
+        try:
+            await asyncio.gather(*(engine.score([row]) for row in rows))
+        finally:
+            await asyncio.to_thread(engine.stop)
+
+    def run() -> int:
+        batches.clear()
+        asyncio.run(submit())
+        return sum(stats.padded_tokens for stats in batches)
+
+    return _timed(workload, OURS, rows, shape, run, warmup=lambda: scorer.score(rows[:2]))
+
+
+def plain_batched(
+    workload: str, scorer: Scorer, rows: Rows, shape: ModelShape, max_batch_tokens: int, keep: list[torch.Tensor]
+) -> Measurement:
+    """Best-of-N without prefix sharing: the Scorer on the full rows, under the token budget.
+
+    The scores are appended to `keep`, to check them against the shared path's.
+    """
+
+    def run() -> int:
+        computed, start, parts = 0, 0, []
+        while start < len(rows):
+            width, end = len(rows[start]), start + 1
+            while end < len(rows) and (end - start + 1) * max(width, len(rows[end])) <= max_batch_tokens:
+                width, end = max(width, len(rows[end])), end + 1
+            parts.append(scorer.score(rows[start:end]))  # [b, L]
+            computed += (end - start) * width
+            start = end
+        keep.append(torch.cat(parts))  # [N, L]
+        return computed
+
+    return _timed(workload, "plain batched", rows, shape, run, warmup=lambda: scorer.score(rows[:2]))
+
+
+def shared_prefix(
+    workload: str, scorer: Scorer, rows: Rows, shape: ModelShape, max_batch_tokens: int, keep: list[torch.Tensor]
+) -> Measurement:
+    """Best-of-N with the prompt computed once (`prefix.score_grouped`); scores appended to `keep`.
+
+    Computed tokens count the prefix once plus each group's padded suffix batch (one chunk:
+    the best-of-N sizes here fit the budget).
+    """
+    groups, plain = plan_groups(rows, pad_token_id=scorer.pad_token_id, pooling=scorer.pooling)
+    computed = sum(g.split + len(g.indices) * max(len(rows[i]) - g.split for i in g.indices) for g in groups)
+    computed += len(plain) * max((len(rows[i]) for i in plain), default=0)
+
+    def run() -> int:
+        keep.append(score_grouped(scorer, rows, max_batch_tokens=max_batch_tokens))  # [N, L]
+        return computed
+
+    return _timed(workload, "shared prefix", rows, shape, run, warmup=lambda: scorer.score(rows[:2]))
+
+
+def attention_impl(
+    workload: str, model: PreTrainedModel, scorer: Scorer, rows: Rows, shape: ModelShape, impl: str
+) -> Measurement:
+    """The Scorer on long rows with the model switched to attention `impl` ("sdpa" or "eager")."""
+    previous = model.config._attn_implementation
+    model.set_attn_implementation(impl)
+    try:
+
+        def run() -> int:
+            for row in rows:
+                scorer.score([row])
+            return sum(map(len, rows))
+
+        return _timed(workload, f"attention: {impl}", rows, shape, run, warmup=lambda: scorer.score([rows[0][:64]]))
+    finally:
+        model.set_attn_implementation(previous)

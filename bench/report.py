@@ -1,0 +1,162 @@
+"""Render a benchmark run (the JSON-ready dict from `bench.run`) as markdown, and put it in BENCHMARKS.md."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .offline import HF_LOOP, NAIVE
+
+START = "<!-- bench:results:start -->"
+END = "<!-- bench:results:end -->"
+
+
+def _num(value: float, digits: int = 0) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a"
+    return f"{value:,.{digits}f}"
+
+
+def _ratio(value: float, base: float) -> str:
+    return f"{value / base:.2f}x" if base > 0 else "n/a"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    return [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join("---" for _ in header) + "|",
+        *("| " + " | ".join(row) + " |" for row in rows),
+    ]
+
+
+def render(result: Mapping[str, Any]) -> str:
+    """The whole run as markdown: setup, then one table per measurement family."""
+    machine, model, roofline = result["machine"], result["model"], result["roofline"]
+    peak = roofline["flops"]
+    lines = [
+        f"Mode **{result['mode']}**, {result['started']}, {result['seconds_total']:.0f} s in all.",
+        "",
+        f"- Machine: {machine['cpus']} CPUs, torch threads {machine['torch_threads']}, "
+        f"load average {machine['load_start']} at start and {machine['load_end']} at the end; "
+        f"torch {machine['torch']}, transformers {machine['transformers']}, Python {machine['python']}.",
+        f"- Model: {model['description']}; {model['params'] / 1e6:.1f} M parameters "
+        f"({model['non_embedding_params'] / 1e6:.1f} M outside the embedding), {model['layers']} layers, "
+        f"attention width {model['attention_width']}, {model['dtype']}.",
+        f"- Peak: fp32 matmul {roofline['n']}x{roofline['n']}, best of {roofline['repeats']}: "
+        f"**{peak / 1e9:.1f} GFLOP/s**. MFU = useful tokens' FLOPs (2 x non-embedding params per token + "
+        "4 x layers x length x width for attention) / time / that peak.",
+        "",
+        "### Offline scoring (in process)",
+        "",
+    ]
+    by_workload: dict[str, list[Mapping[str, Any]]] = {}
+    for m in result["offline"]:
+        by_workload.setdefault(m["workload"], []).append(m)
+    rows = []
+    for workload, measurements in by_workload.items():
+        base = {m["method"]: m["tokens_per_s"] for m in measurements}
+        naive = next((m["tokens_per_s"] for m in measurements if m["method"].startswith(NAIVE)), 0.0)
+        for m in measurements:
+            rows.append(
+                [
+                    workload,
+                    m["method"],
+                    str(m["rows"]),
+                    _num(m["tokens_per_s"]),
+                    _ratio(m["tokens_per_s"], base.get(HF_LOOP, 0.0)),
+                    _ratio(m["tokens_per_s"], naive),
+                    f"{100 * m['pad_share']:.0f}%",
+                    f"{100 * m['mfu']:.0f}%",
+                ]
+            )
+    header = ["workload", "method", "items", "tokens/s", "vs one-at-a-time", "vs padded batches", "padding", "MFU"]
+    lines += _table(header, rows)
+    lines += ["", "Workloads: " + "; ".join(f"{k}: {v}" for k, v in result["workloads"].items()) + ".", ""]
+
+    attention = result["attention"]
+    if attention:
+        lines += ["### Attention implementation, long items", ""]
+        sdpa = next((m["tokens_per_s"] for m in attention if m["method"].endswith("sdpa")), 0.0)
+        lines += _table(
+            ["method", "items", "tokens/s", "vs sdpa"],
+            [
+                [m["method"], str(m["rows"]), _num(m["tokens_per_s"]), _ratio(m["tokens_per_s"], sdpa)]
+                for m in attention
+            ],
+        )
+        lines.append("")
+
+    if result["best_of_n"]:
+        lines += ["### Best-of-N: one prompt, N responses", ""]
+        lines += _table(
+            [
+                "N",
+                "prompt tokens",
+                "response tokens",
+                "plain s",
+                "shared s",
+                "speed-up",
+                "computed tokens",
+                "max |diff|",
+            ],
+            [
+                [
+                    str(b["n"]),
+                    str(b["prompt_tokens"]),
+                    str(b["response_tokens"]),
+                    f"{b['plain_s']:.3f}",
+                    f"{b['shared_s']:.3f}",
+                    _ratio(b["plain_s"], b["shared_s"]) if b["shared_s"] > 0 else "n/a",
+                    f"{b['plain_computed']:,} -> {b['shared_computed']:,}",
+                    f"{b['max_abs_diff']:.1e}",
+                ]
+                for b in result["best_of_n"]
+            ],
+        )
+        lines.append("")
+
+    online = result.get("online")
+    if online:
+        lines += ["### Online: the server under concurrent clients", ""]
+        offline = online["offline_tokens_per_s"]
+        lines += _table(
+            ["clients", "requests", "errors", "tokens/s", "vs offline (same items)", "p50 ms", "p99 ms"],
+            [
+                [
+                    str(level["clients"]),
+                    str(level["requests"]),
+                    str(level["errors"]),
+                    _num(level["tokens_per_s"]),
+                    _ratio(level["tokens_per_s"], offline),
+                    _num(level["p50_ms"], 1),
+                    _num(level["p99_ms"], 1),
+                ]
+                for level in online["levels"]
+            ],
+        )
+        single = online["single"]
+        lines += [
+            "",
+            f"One short request ({single['tokens']} tokens): server p50 {single['server_p50_ms']:.1f} ms, "
+            f"bare model forward p50 {single['forward_p50_ms']:.1f} ms, "
+            f"so {single['server_p50_ms'] - single['forward_p50_ms']:.1f} ms of HTTP, validation, tokenizing and "
+            "queueing. One item per request, items cycled from the realistic workload; the load generator "
+            "runs on the same cores.",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def update_section(path: Path, body: str) -> None:
+    """Replace what lies between the results markers in `path` (appending the markers if absent)."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    block = f"{START}\n{body.rstrip()}\n{END}"
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        _, tail = rest.split(END, 1)
+        text = head + block + tail
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    path.write_text(text, encoding="utf-8")

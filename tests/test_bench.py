@@ -1,0 +1,125 @@
+"""Smoke test of the benchmark suite: every code path of `python -m bench.run --quick` runs.
+
+On the tiny fixture checkpoint, with the smallest sizes, the real server included. Only the
+structure of the results is checked, plus the one thing that is not a timing: the
+shared-prefix path scores best-of-N exactly as the plain path does. Speed belongs in the
+benchmark itself, never in a test.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+from checkpoints import CheckpointFactory
+
+# `bench` lives beside the package, not inside it; `python -m pytest` finds it from the
+# repository root, plain `pytest` needs the root on the path.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.report import END, START, render, update_section
+from bench.run import QUICK, run_benchmarks, with_overrides, write_results
+
+SMOKE = dataclasses.replace(
+    QUICK,
+    short_items=3,
+    realistic_items=2,
+    realistic_tokens=(60, 90),
+    heavy_items=3,
+    max_tokens=128,
+    naive_batch_size=2,
+    long_tokens=128,
+    best_of_n=(2, 3),
+    best_of_n_prompt_tokens=48,
+    best_of_n_response_tokens=12,
+    concurrency=(1, 2),
+    online_max_requests=3,
+    online_max_seconds=1.0,
+    latency_repeats=1,
+)
+
+
+def test_quick_run_produces_every_table(tmp_path: Path, checkpoint: CheckpointFactory) -> None:
+    path = checkpoint("llama")
+    result = run_benchmarks(SMOKE, path, mode="quick", description="fixture", threads=1, log=lambda _: None)
+
+    assert result["machine"]["torch_threads"] == 1
+    assert result["roofline"]["flops"] > 0
+    assert result["model"]["non_embedding_params"] < result["model"]["params"]
+    offline = result["offline"]
+    assert [m["workload"] for m in offline] == ["short"] * 3 + ["realistic"] * 3 + ["heavy-tailed"] * 3
+    for m in offline:
+        assert m["tokens"] <= m["computed_tokens"] and 0 <= m["pad_share"] < 1
+        assert m["seconds"] > 0 and m["tokens_per_s"] > 0 and m["mfu"] > 0
+    assert [m["method"] for m in result["attention"]] == ["attention: sdpa", "attention: eager"]
+
+    assert [b["n"] for b in result["best_of_n"]] == [2, 3]
+    for b in result["best_of_n"]:
+        assert b["shared_computed"] < b["plain_computed"]
+        assert b["max_abs_diff"] < 1e-4  # the same scores either way
+
+    online = result["online"]
+    assert [level["clients"] for level in online["levels"]] == [1, 2]
+    assert all(level["requests"] >= 1 and level["errors"] == 0 and level["tokens"] > 0 for level in online["levels"])
+    assert online["single"]["server_p50_ms"] > 0 and online["single"]["forward_p50_ms"] > 0
+
+    json_path, md_path = write_results(result, tmp_path)
+    assert json.loads(json_path.read_text())["mode"] == "quick"
+    markdown = md_path.read_text()
+    for heading in ("Offline scoring", "Attention implementation", "Best-of-N", "Online"):
+        assert heading in markdown
+    assert "vs one-at-a-time" in markdown and "MFU" in markdown
+
+
+def test_results_section_is_replaced_in_place(tmp_path: Path) -> None:
+    target = tmp_path / "BENCHMARKS.md"
+    target.write_text(f"# Title\n\nmethod\n\n{START}\nto be measured\n{END}\n\ntail\n")
+    update_section(target, "first")
+    update_section(target, "second")
+    text = target.read_text()
+    assert text == f"# Title\n\nmethod\n\n{START}\nsecond\n{END}\n\ntail\n"
+
+
+def test_overrides_parse_by_field_type() -> None:
+    config = with_overrides(QUICK, ["short_items=9", "concurrency=1,2,3", "online=false", "online_max_seconds=0.5"])
+    assert (config.short_items, config.concurrency, config.online, config.online_max_seconds) == (
+        9,
+        (1, 2, 3),
+        False,
+        0.5,
+    )
+
+
+def test_render_without_online() -> None:
+    """A run with the server skipped still renders."""
+    result = {
+        "mode": "quick",
+        "started": "now",
+        "seconds_total": 1.0,
+        "machine": {
+            "cpus": 2,
+            "torch_threads": 2,
+            "load_start": [],
+            "load_end": [],
+            "torch": "t",
+            "transformers": "x",
+            "python": "p",
+        },
+        "model": {
+            "description": "d",
+            "params": 2e6,
+            "non_embedding_params": 1e6,
+            "layers": 2,
+            "attention_width": 8,
+            "dtype": "float32",
+        },
+        "roofline": {"n": 8, "repeats": 1, "flops": 1e9},
+        "workloads": {},
+        "offline": [],
+        "attention": [],
+        "best_of_n": [],
+        "online": None,
+    }
+    assert "Online" not in render(result)

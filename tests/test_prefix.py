@@ -1,0 +1,380 @@
+"""Shared-prefix scoring gives what transformers gives for each conversation alone.
+
+Best-of-N rows (one long prompt, N responses) are scored by running the prompt once and the
+responses on copies of its key/value cache. The expected values come from transformers' own
+single-conversation forward (the `reference` fixture), never from our plain path, for every
+fixture architecture: sliding-window attention (gemma2 and mistral, window 8, with prompts
+and responses far longer than the window) and the non-Llama attention variants (gemma2's
+soft-capping, phi3's fused projections, qwen3's q/k norms, nemotron's partial rotary).
+
+A hook on the backbone records what it was given, so each test also proves the prefix ran
+once and only the suffixes were batched, or that a fallback was taken where it must be.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import torch
+from checkpoints import ARCHS, CORPUS, CheckpointFactory, Conversation, Reference
+from torch import nn
+from transformers.cache_utils import DynamicLayer
+
+from reward_service.loading import RewardModel
+from reward_service.prefix import (
+    PrefixGroup,
+    cache_unsupported_reason,
+    common_prefix_length,
+    config_unsupported_reason,
+    features_shared_prefix,
+    plan_groups,
+    score_grouped,
+    score_shared_prefix,
+    shared_prefix_split,
+)
+from reward_service.scorer import Scorer
+
+ATOL = 1e-4
+RewardModelFactory = Callable[[Path], RewardModel]
+ReferenceFactory = Callable[[Path], Reference]
+
+SYSTEM = "You are a helpful, honest and harmless assistant."
+# About 4x the longest response below, and far longer than the sliding window of 8.
+LONG_PROMPT = " ".join(CORPUS[:12])
+OTHER_PROMPT = " ".join(CORPUS[12:22])
+# Responses of different lengths that differ from their first word, so the shared prefix is the prompt.
+RESPONSES: tuple[str, ...] = (
+    "Yes.",
+    CORPUS[24],
+    " ".join(CORPUS[25:27]),
+    "No: " + CORPUS[13],
+    " ".join(CORPUS[27:30]),
+    "Maybe " + CORPUS[30],
+    CORPUS[31] + " " + CORPUS[1],
+    "Ok, " + " ".join(CORPUS[14:16]),
+)
+
+
+def best_of_n(prompt: str, responses: Sequence[str]) -> list[Conversation]:
+    return [
+        [
+            {"role": "system", "content": SYSTEM},
+            {"role": "user", "content": prompt},
+            {"role": "assistant", "content": response},
+        ]
+        for response in responses
+    ]
+
+
+def reference_logits(ref: Reference, rows: Sequence[Sequence[int]]) -> torch.Tensor:
+    """transformers' logits for each row, each from its own unpadded forward pass."""
+    return torch.stack([ref.logits(list(row)) for row in rows])
+
+
+@contextmanager
+def recorded_calls(scorer: Scorer) -> Iterator[list[dict[str, Any]]]:
+    """Every backbone call during the block: input shape, whether a cache went in or came out."""
+    calls: list[dict[str, Any]] = []
+
+    def hook(_module: nn.Module, _args: tuple[Any, ...], kwargs: dict[str, Any], _out: Any) -> None:
+        calls.append(
+            {
+                "shape": tuple(kwargs["input_ids"].shape),
+                "cache_in": kwargs.get("cache") is not None,
+                "use_cache": bool(kwargs.get("use_cache")),
+            }
+        )
+
+    handle = scorer.backbone.register_forward_hook(hook, with_kwargs=True)
+    try:
+        yield calls
+    finally:
+        handle.remove()
+
+
+def split_rows(model: RewardModel, rows: Sequence[Sequence[int]]) -> tuple[list[int], list[list[int]]]:
+    """The planner's split of best-of-N rows into (prefix, suffixes)."""
+    scorer = model.scorer
+    split = shared_prefix_split(rows, pad_token_id=scorer.pad_token_id, pooling=scorer.pooling)
+    assert split > 0, "the fixture rows should share their prompt"
+    return list(rows[0][:split]), [list(row[split:]) for row in rows]
+
+
+# --- parity with transformers, every architecture ---------------------------------------------
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+@pytest.mark.parametrize("n", [2, 5, 8])
+def test_shared_prefix_scores_equal_reference(
+    arch: str, n: int, checkpoint: CheckpointFactory, reward_model: RewardModelFactory, reference: ReferenceFactory
+) -> None:
+    """N responses to one long prompt score as each conversation does alone in transformers."""
+    path = checkpoint(arch)
+    model, ref = reward_model(path), reference(path)
+    rows = [ref.ids(messages) for messages in best_of_n(LONG_PROMPT, RESPONSES[:n])]
+    prefix, suffixes = split_rows(model, rows)
+    suffix_lengths = [len(suffix) for suffix in suffixes]
+    # The fixture is what the docstring says: a long prompt, responses of different lengths.
+    assert len(prefix) >= 4 * max(suffix_lengths) // 2 and len(set(suffix_lengths)) == n
+    window = getattr(ref.model.config, "sliding_window", None)
+    if window is not None:
+        assert len(prefix) > 8 * window and max(suffix_lengths) > window
+
+    with recorded_calls(model.scorer) as calls:
+        scores = score_shared_prefix(model.scorer, prefix, suffixes)
+
+    torch.testing.assert_close(scores, reference_logits(ref, rows), atol=ATOL, rtol=0)
+    assert scores.shape == (n, 5) and scores.dtype == torch.float32
+    # The prefix ran once, alone; the suffixes ran once, together, on top of its cache.
+    assert calls == [
+        {"shape": (1, len(prefix)), "cache_in": False, "use_cache": True},
+        {"shape": (n, max(suffix_lengths)), "cache_in": True, "use_cache": True},
+    ]
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+@pytest.mark.parametrize(
+    ("pad", "variant"), [("eos", "chatml"), ("final", "chatml"), ("none", "chatml"), ("final", "chatml_no_newline")]
+)
+def test_pad_variants_read_where_transformers_reads(
+    arch: str,
+    pad: str,
+    variant: str,
+    checkpoint: CheckpointFactory,
+    reward_model: RewardModelFactory,
+    reference: ReferenceFactory,
+) -> None:
+    """Pad = EOS, = the template's last token, or absent: the read position follows the full row.
+
+    The last response ends with pad ids of its own, which the last-non-pad rule steps over.
+    """
+    path = checkpoint(arch, pad=pad, tokenizer_variant=variant)
+    model, ref = reward_model(path), reference(path)
+    rows = [ref.ids(messages) for messages in best_of_n(LONG_PROMPT, RESPONSES[:4])]
+    pad_id = ref.model.config.pad_token_id
+    if pad_id is not None:
+        rows.append([*rows[1], pad_id, pad_id])
+    prefix, suffixes = split_rows(model, rows)
+    scores = score_shared_prefix(model.scorer, prefix, suffixes)
+    torch.testing.assert_close(scores, reference_logits(ref, rows), atol=ATOL, rtol=0)
+
+
+@pytest.mark.parametrize("arch", ["llama", "gemma2", "mistral"])
+def test_last_token_pooling(
+    arch: str, checkpoint: CheckpointFactory, reward_model: RewardModelFactory, reference: ReferenceFactory
+) -> None:
+    """pooling=last_token reads the final token of each full row, pad id or not."""
+    path = checkpoint(arch, pad="final", pooling="last_token")
+    model, ref = reward_model(path), reference(path)
+    rows = [ref.ids(messages) for messages in best_of_n(LONG_PROMPT, RESPONSES[:3])]
+    prefix, suffixes = split_rows(model, rows)
+    expected = torch.stack([ref.last_token_logits(row) for row in rows])
+    torch.testing.assert_close(score_shared_prefix(model.scorer, prefix, suffixes), expected, atol=ATOL, rtol=0)
+
+
+@pytest.mark.parametrize("arch", ["llama", "gemma2", "phi3"])
+def test_read_position_inside_the_prefix(
+    arch: str, checkpoint: CheckpointFactory, reward_model: RewardModelFactory, reference: ReferenceFactory
+) -> None:
+    """A caller's split can leave a row read inside the prefix: an empty suffix, or only pad ids.
+
+    Those rows take the prefix pass's hidden state, which is their own forward up to there.
+    """
+    path = checkpoint(arch, pad="final")
+    model, ref = reward_model(path), reference(path)
+    rows = [ref.ids(messages) for messages in best_of_n(LONG_PROMPT, RESPONSES[:2])]
+    pad_id = ref.model.config.pad_token_id
+    split = len(rows[0]) - 1  # the final pad token is the only suffix of row 0
+    prefix = rows[0][:split]
+    suffixes = [rows[0][split:], [], [pad_id, pad_id], [*rows[1][split:]]]
+    full = [[*prefix, *suffix] for suffix in suffixes]
+    scores = score_shared_prefix(model.scorer, prefix, suffixes)
+    torch.testing.assert_close(scores, reference_logits(ref, full), atol=ATOL, rtol=0)
+
+
+@pytest.mark.parametrize("arch", ["llama", "mistral", "gemma2"])
+def test_chunked_suffixes_reuse_one_prefix(
+    arch: str, checkpoint: CheckpointFactory, reward_model: RewardModelFactory, reference: ReferenceFactory
+) -> None:
+    """Under a token budget the suffixes run in several chunks, each on a copy of the one prefix cache."""
+    path = checkpoint(arch)
+    model, ref = reward_model(path), reference(path)
+    rows = [ref.ids(messages) for messages in best_of_n(LONG_PROMPT, RESPONSES)]
+    prefix, suffixes = split_rows(model, rows)
+    # Room for two full rows at a time: the budget counts the prefix each row attends to.
+    budget = 2 * max(map(len, rows))
+    with recorded_calls(model.scorer) as calls:
+        scores = score_shared_prefix(model.scorer, prefix, suffixes, max_batch_tokens=budget)
+    torch.testing.assert_close(scores, reference_logits(ref, rows), atol=ATOL, rtol=0)
+    assert [call["cache_in"] for call in calls].count(False) == 1  # one prefix pass
+    suffix_calls = [call["shape"] for call in calls if call["cache_in"]]
+    assert len(suffix_calls) >= 3
+    assert all(rows_ * (len(prefix) + width) <= budget for rows_, width in suffix_calls)
+    assert sum(rows_ for rows_, _ in suffix_calls) == len(rows)
+
+
+# --- mixed batches: grouping --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_score_grouped_equals_reference_on_a_mixed_batch(
+    arch: str, checkpoint: CheckpointFactory, reward_model: RewardModelFactory, reference: ReferenceFactory
+) -> None:
+    """Two best-of-N groups and unrelated items, interleaved: grouped where it pays, in order."""
+    path = checkpoint(arch, pad="eos")
+    model, ref = reward_model(path), reference(path)
+    group_a = [ref.ids(m) for m in best_of_n(LONG_PROMPT, RESPONSES[:4])]
+    group_b = [ref.ids(m) for m in best_of_n(OTHER_PROMPT, RESPONSES[3:6])]
+    loners = [ref.ids([{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}])]
+    rows = [group_a[0], group_b[0], loners[0], *group_a[1:3], group_b[1], group_a[3], group_b[2]]
+
+    with recorded_calls(model.scorer) as calls:
+        scores = model.scorer.score_grouped(rows)  # the Scorer's entry point to prefix.score_grouped
+
+    torch.testing.assert_close(scores, reference_logits(ref, rows), atol=ATOL, rtol=0)
+    torch.testing.assert_close(scores, model.scorer.score(rows), atol=ATOL, rtol=0)
+    # Two prefix passes, two suffix batches, one plain batch for the loner.
+    assert sorted(call["shape"][0] for call in calls if call["cache_in"]) == [3, 4]
+    assert [call["shape"] for call in calls if not call["use_cache"]] == [(1, len(loners[0]))]
+
+
+def test_plan_groups_keeps_whole_prompts_shared() -> None:
+    """Under one common system turn, each prompt's responses form their own group."""
+    system = list(range(100, 140))  # 40 tokens every row shares
+    prompt_a, prompt_b = list(range(200, 300)), list(range(300, 380))
+    rows = [
+        [*system, *prompt_a, 1, 2],
+        [*system, *prompt_b, 5],
+        [*system, *prompt_a, 3],
+        [*system, *prompt_b, 6, 7, 8],
+        [*system, 9, 9, 9],
+        [*system, *prompt_a, 4, 4],
+    ]
+    groups, plain = plan_groups(rows, pad_token_id=None, pooling="last_non_pad", min_shared_tokens=32)
+    assert sorted(groups, key=lambda g: g.indices) == [
+        PrefixGroup((0, 2, 5), len(system) + len(prompt_a)),
+        PrefixGroup((1, 3), len(system) + len(prompt_b)),
+    ]
+    assert plain == [4]
+    # Without the two prompts' groups to compete with, 40 shared system tokens are worth a group.
+    pair, none_left = plan_groups([rows[0], rows[4]], pad_token_id=None, pooling="last_non_pad")
+    assert pair == [PrefixGroup((0, 1), len(system))] and none_left == []
+    assert plan_groups([], pad_token_id=None, pooling="last_non_pad") == ([], [])
+
+
+def test_plan_groups_deep_nesting_does_not_recurse() -> None:
+    """Rows that are each a prefix of the next (a chain as long as the batch) plan without recursion."""
+    rows = [[7] * length for length in range(1, 1500)]
+    groups, plain = plan_groups(rows, pad_token_id=None, pooling="last_non_pad")
+    assert sum(len(g.indices) for g in groups) + len(plain) == len(rows)
+
+
+def test_split_rules() -> None:
+    """The split leaves every row read inside its suffix, and is 0 when not worth it."""
+    assert common_prefix_length([[1, 2, 3], [1, 2, 4], [1, 2]]) == 2
+    assert common_prefix_length([[1], [2]]) == 0 and common_prefix_length([]) == 0
+    long = list(range(50))
+    kwargs: dict[str, Any] = {"pad_token_id": None, "pooling": "last_non_pad"}
+    assert shared_prefix_split([[*long, 1], [*long, 2, 3]], **kwargs) == 50
+    # Identical rows: the last token stays as the suffix, where the read is.
+    assert shared_prefix_split([long, long], **kwargs) == 49
+    # Pad id 99 at the end: the read is before it, so the split is too.
+    assert shared_prefix_split([[*long, 99], [*long, 99]], pad_token_id=99, pooling="last_non_pad") == 49
+    assert shared_prefix_split([[*long, 1], [*long, 2]], **kwargs, min_shared_tokens=64) == 0
+    assert shared_prefix_split([[*long, 1]], **kwargs) == 0  # one row shares nothing with anyone
+
+
+# --- fallbacks: never a wrong score ---------------------------------------------------------
+
+
+class _CachelessBackbone(nn.Module):
+    """A backbone that ignores `use_cache` (as some remote-code models do): no cache comes back."""
+
+    def __init__(self, inner: nn.Module) -> None:
+        super().__init__()
+        self.inner = inner
+        self.config = inner.config
+
+    def forward(self, **kwargs: Any) -> Any:
+        kwargs["use_cache"] = False
+        kwargs.pop("cache", None)
+        out = self.inner(**kwargs)
+        out.cache = None
+        return out
+
+
+class _OddLayer(DynamicLayer):
+    """A layer cache type the prefix path does not know."""
+
+
+class _OddCacheBackbone(_CachelessBackbone):
+    """A backbone whose cache holds a layer type we cannot vouch for."""
+
+    def forward(self, **kwargs: Any) -> Any:
+        out = self.inner(**kwargs)
+        if out.cache is not None:
+            out.cache.layers[0].__class__ = _OddLayer
+        return out
+
+
+@pytest.mark.parametrize("wrapper", [_CachelessBackbone, _OddCacheBackbone])
+def test_unsupported_cache_falls_back_to_the_plain_path(
+    wrapper: type[nn.Module],
+    checkpoint: CheckpointFactory,
+    reward_model: RewardModelFactory,
+    reference: ReferenceFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No cache, or one we do not know: the full rows go through Scorer.features, scores stay exact."""
+    path = checkpoint("llama")
+    model, ref = reward_model(path), reference(path)
+    scorer = Scorer(model.scorer.model, model.scorer.head, pad_token_id=model.scorer.pad_token_id)
+    scorer.backbone = wrapper(model.scorer.backbone)
+    rows = [ref.ids(messages) for messages in best_of_n(LONG_PROMPT, RESPONSES[:3])]
+    prefix, suffixes = split_rows(model, rows)
+
+    plain_calls: list[list[list[int]]] = []
+    plain_features = scorer.features
+
+    def spy(batch: Sequence[Sequence[int]], **kwargs: Any) -> torch.Tensor:
+        plain_calls.append([list(row) for row in batch])
+        return plain_features(batch, **kwargs)
+
+    monkeypatch.setattr(scorer, "features", spy)
+    scores = score_shared_prefix(scorer, prefix, suffixes)
+    assert plain_calls == [rows]
+    torch.testing.assert_close(scores, reference_logits(ref, rows), atol=ATOL, rtol=0)
+
+
+def test_unsupported_attention_is_refused_before_any_forward(
+    checkpoint: CheckpointFactory, reward_model: RewardModelFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bidirectional or chunked attention, or unknown layer kinds: the plain path, with no prefix pass."""
+    assert config_unsupported_reason(SimpleNamespace(is_causal=False)) is not None
+    assert config_unsupported_reason(SimpleNamespace(attention_chunk_size=16)) is not None
+    assert config_unsupported_reason(SimpleNamespace(layer_types=["full_attention", "linear_attention"])) is not None
+    assert config_unsupported_reason(SimpleNamespace(layer_types=["full_attention", "sliding_attention"])) is None
+    assert cache_unsupported_reason(None) is not None
+
+    model = reward_model(checkpoint("llama"))
+    scorer = Scorer(model.scorer.model, model.scorer.head, pad_token_id=model.scorer.pad_token_id)
+    monkeypatch.setattr(scorer.backbone, "config", SimpleNamespace(is_causal=False))
+    sentinel = torch.zeros(2, 32)
+    monkeypatch.setattr(scorer, "features", lambda rows, **_: sentinel)
+    with recorded_calls(scorer) as calls:
+        assert features_shared_prefix(scorer, [1, 2, 3], [[4], [5]]) is sentinel
+    assert calls == []
+
+
+def test_empty_inputs_are_refused(checkpoint: CheckpointFactory, reward_model: RewardModelFactory) -> None:
+    scorer = reward_model(checkpoint("llama")).scorer
+    with pytest.raises(ValueError, match="prefix is empty"):
+        score_shared_prefix(scorer, [], [[1]])
+    with pytest.raises(ValueError, match="no rows"):
+        score_shared_prefix(scorer, [1], [])
+    assert score_grouped(scorer, []).shape == (0, 5)
