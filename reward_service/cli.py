@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
 import typing
 from collections.abc import Sequence
@@ -50,6 +51,22 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     return Settings(**given)
 
 
+def _graceful_server(config: Any) -> Any:
+    """A uvicorn server for which SIGTERM is an ordinary stop: it stops accepting connections,
+    answers every in-flight request, runs the shutdown (which drains the queue) and exits 0.
+    Plain uvicorn re-raises the signal after draining, so the exit status would say "killed"."""
+    import uvicorn
+
+    class GracefulServer(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            if self.should_exit and sig == signal.SIGINT:
+                self.force_exit = True  # a second Ctrl-C: stop without waiting
+            else:
+                self.should_exit = True
+
+    return GracefulServer(config)
+
+
 def serve(settings: Settings) -> int:
     import torch
     import uvicorn
@@ -75,7 +92,8 @@ def serve(settings: Settings) -> int:
         print(f"reward-service: cannot load the model: {exc}", file=sys.stderr)
         return 2
     app = create_app(settings, model)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+    server = _graceful_server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level))
+    server.run()
     return 0
 
 
