@@ -13,11 +13,13 @@ from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import __version__
+from .auth import ApiKeyAuth, load_keys
 from .config import Settings
 from .engine import BatchingEngine, EngineLimits, RequestTooLarge
 from .errors import (
@@ -149,7 +151,21 @@ def create_app(settings: Settings, model: RewardModel | None = None) -> FastAPI:
     app.state.runtime = runtime
     _add_error_handlers(app)
     _add_routes(app, runtime)
+    # Outermost last: metrics see every answer; CORS answers preflights before the key check;
+    # the key check runs before a body is read.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        ApiKeyAuth,
+        keys=load_keys(settings.api_keys, settings.api_key_file),
+        protect_metrics=settings.protect_metrics,
+    )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "content-type"],
+        )
     app.add_middleware(RequestMetrics, metrics=metrics)
     return app
 

@@ -91,7 +91,11 @@ def serve(settings: Settings) -> int:
     except CheckpointError as exc:
         print(f"reward-service: cannot load the model: {exc}", file=sys.stderr)
         return 2
-    app = create_app(settings, model)
+    try:
+        app = create_app(settings, model)
+    except ValueError as exc:
+        print(f"reward-service: {exc}", file=sys.stderr)
+        return 2
     server = _graceful_server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level))
     server.run()
     return 0

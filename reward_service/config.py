@@ -4,12 +4,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, FiniteFloat, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, FiniteFloat, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def _default_threads() -> int:
@@ -45,9 +46,29 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024, description="Request body size limit; beyond it, 413.")
     request_timeout_s: float = Field(300.0, gt=0, description="Deadline for a request, queueing included; then 504.")
 
+    # Lists arrive as text from flags and the environment (NoDecode); `_comma_separated` parses them.
+    api_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description='Accepted bearer API keys, as JSON (["k1","k2"]) or comma-separated.'
+    )
+    api_key_file: Path | None = Field(None, description="File with one accepted API key per line.")
+    protect_metrics: bool = Field(False, description="Require an API key for /metrics too.")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Origins allowed to call the API from a browser (CORS); none by default."
+    )
+
     allow_pickle: bool = Field(False, description="Load pickle weights (.bin/.pt). They can run arbitrary code.")
     trust_remote_code: bool = Field(False, description="Run Python code shipped in the model directory.")
     log_level: Literal["critical", "error", "warning", "info", "debug"] = Field("info", description="Log level.")
+
+    @field_validator("api_keys", "cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
