@@ -32,10 +32,11 @@ test: lint
 	$(BIN)/python -m pytest
 
 # Retrain the default head (minutes: it runs the backbone over the dataset once, cached) and
-# copy what git keeps into models/default. Reads <|im_end|> (pad id 198 = the newline after it).
+# copy what git keeps into models/default. Reads <|im_end|> (pad id 198 = the newline after it)
+# on the first 20 of 30 layers, which separated quality best on the validation split.
 DEFAULT_TRAIN := .cache/default-train
 default-model: $(STAMP)
 	$(BIN)/reward-service train --data data/synthetic_helpsteer --out $(DEFAULT_TRAIN) \
-		--name smollm2-135m-reward-synthetic --pad-token-id 198
+		--name smollm2-135m-reward-synthetic --pad-token-id 198 --num-layers 20
 	cp $(foreach f,config.json model.safetensors.index.json score.safetensors reward_config.json eval_report.json,\
 		$(DEFAULT_TRAIN)/$(f)) models/default/

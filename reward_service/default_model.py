@@ -8,15 +8,19 @@ Here the two are joined, by links, into one ordinary checkpoint directory in the
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from pathlib import Path
+
+from safetensors import safe_open
+from safetensors.torch import save_file
 
 from .backbone import backbone_dir, cache_root
 from .errors import CheckpointError
 
 SHIPPED_FILES = ("config.json", "model.safetensors.index.json", "score.safetensors", "reward_config.json")
+BACKBONE_SHARD = "backbone-model.safetensors"
 BACKBONE_FILES = {
-    "backbone-model.safetensors": "model.safetensors",
     "tokenizer.json": "tokenizer.json",
     "tokenizer_config.json": "tokenizer_config.json",
     "chat_template.jinja": "chat_template.jinja",
@@ -52,4 +56,28 @@ def ensure_default_model(cache: Path | None = None) -> Path:
             continue
         link.unlink(missing_ok=True)
         link.symlink_to(source)
+    _place_backbone_shard(backbone / "model.safetensors", target / BACKBONE_SHARD, shipped)
     return target
+
+
+def _place_backbone_shard(source: Path, shard: Path, shipped: Path) -> None:
+    """Link the converted backbone, or, when the shipped index keeps only some of its tensors
+    (the first N layers), write that subset once: a checkpoint must hold no unexpected tensors."""
+    index = json.loads((shipped / "model.safetensors.index.json").read_text())
+    wanted = sorted(key for key, file in index["weight_map"].items() if file == BACKBONE_SHARD)
+    with safe_open(str(source), framework="pt") as handle:
+        available = set(handle.keys())
+        missing = sorted(set(wanted) - available)
+        if missing:
+            raise CheckpointError(source, f"lacks tensors the default model needs: {missing[:5]}")
+        if set(wanted) == available:
+            if not (shard.is_symlink() and os.readlink(shard) == str(source)):
+                shard.unlink(missing_ok=True)
+                shard.symlink_to(source)
+            return
+        if shard.is_file() and not shard.is_symlink():
+            return  # written by an earlier start (the name is final only once complete)
+        partial = shard.with_name(f"{shard.name}.{os.getpid()}.partial")
+        save_file({key: handle.get_tensor(key) for key in wanted}, str(partial))
+    shard.unlink(missing_ok=True)
+    os.replace(partial, shard)
