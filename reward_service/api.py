@@ -33,13 +33,24 @@ from .errors import (
 )
 from .loading import RewardModel, load_reward_model
 from .metrics import Metrics
-from .schemas import ErrorResponse, Health, InfoResponse, ItemResult, Limits, ScoreRequest, ScoreResponse
-from .service import RewardService
+from .ranking import rank_order
+from .schemas import (
+    ErrorResponse,
+    Health,
+    InfoResponse,
+    ItemResult,
+    Limits,
+    RankRequest,
+    RankResponse,
+    ScoreRequest,
+    ScoreResponse,
+)
+from .service import ItemScore, RewardService
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
-ROUTES = ("/score", "/info", "/health", "/ready", "/metrics")
+ROUTES = ("/score", "/rank", "/info", "/health", "/ready", "/metrics")
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse, "description": description}
     for status, description in {
@@ -224,6 +235,44 @@ def _add_routes(app: FastAPI, runtime: Runtime) -> None:
             ],
         )
 
+    @app.post("/rank", response_model=RankResponse, responses=ERROR_RESPONSES)
+    async def rank(body: RankRequest, request: Request) -> RankResponse:
+        """Score each response in the same context and sort them by aggregate, best first.
+
+        `chosen` and `rejected` are the indices of the best and worst response. Scores equal
+        what /score gives for the same conversations (context plus that response).
+        """
+        service = runtime.require_service()
+        if len(body.responses) > settings.max_items_per_request:
+            raise RequestTooLarge(
+                f"{len(body.responses)} responses, over the limit of {settings.max_items_per_request} per request; "
+                "rank fewer candidates at once",
+                loc=("responses",),
+            )
+        thresholds = {name: (t.min, t.max) for name, t in (body.thresholds or {}).items()}
+        try:
+            used, results = await until_disconnected(
+                request,
+                service.score(
+                    body.conversations(),
+                    weights=body.weights,
+                    thresholds=thresholds,
+                    truncation=body.truncation,
+                    timeout=settings.request_timeout_s,
+                ),
+            )
+        except InvalidInput as exc:
+            raise _as_responses_error(exc) from exc
+        order = rank_order([result.aggregate for result in results])
+        return RankResponse(
+            model=service.spec.name,
+            attributes=list(service.spec.attributes),
+            weights=used,
+            results=[_item_result(index, results[index]) for index in order],
+            chosen=order[0],
+            rejected=order[-1],
+        )
+
     @app.get("/info", response_model=InfoResponse, responses={503: ERROR_RESPONSES[503]})
     async def info() -> InfoResponse:
         """The model's attributes, default weights and the server's limits."""
@@ -266,6 +315,25 @@ def _add_routes(app: FastAPI, runtime: Runtime) -> None:
     async def metrics() -> Response:
         """Prometheus metrics."""
         return Response(runtime.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+def _item_result(index: int, result: ItemScore) -> ItemResult:
+    return ItemResult(
+        index=index,
+        scores=result.scores,
+        aggregate=result.aggregate,
+        passed=result.passed,
+        failed=list(result.failed),
+        tokens=result.tokens,
+        truncated=result.truncated,
+    )
+
+
+def _as_responses_error(exc: InvalidInput) -> InvalidInput:
+    """The service names scored conversations `items[i]`; in /rank conversation i is `responses[i]`."""
+    if not exc.loc or exc.loc[0] != "items":
+        return exc
+    return type(exc)(str(exc), loc=("responses", *exc.loc[1:2]))
 
 
 async def until_disconnected(request: Request, work: Awaitable[T]) -> T:

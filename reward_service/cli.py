@@ -17,11 +17,15 @@ from pydantic import ValidationError
 
 from .config import Settings
 from .errors import CheckpointError
+from .pipeline import commands as pipeline_commands
 from .spec import POOLINGS
 
 
-def add_settings_flags(parser: argparse.ArgumentParser) -> None:
+def add_settings_flags(parser: argparse._ActionsContainer, only: Sequence[str] | None = None) -> None:
+    """A flag per Settings field (or per field named in `only`)."""
     for name, field in Settings.model_fields.items():
+        if only is not None and name not in only:
+            continue
         flag = "--" + name.replace("_", "-")
         help_text = field.description or ""
         if field.annotation is bool:
@@ -118,6 +122,7 @@ def train(args: argparse.Namespace) -> int:
             pad_token_id=args.pad_token_id,
             max_tokens=args.max_tokens,
             batch_tokens=args.batch_tokens,
+            num_layers=args.num_layers,
         )
         return main_train(options)
     except (CheckpointError, ValueError) as exc:
@@ -155,10 +160,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     train_parser.add_argument(
         "--pad-token-id", type=int, default=None, help="Pad id written to the checkpoint (decides the read position)."
     )
+    train_parser.add_argument(
+        "--num-layers", type=int, default=None, help="Keep only the backbone's first N layers (default: all)."
+    )
     train_parser.add_argument("--max-tokens", type=int, default=2048, help="Longer items lose their oldest context.")
     train_parser.add_argument("--batch-tokens", type=int, default=4096, help="Padded tokens per forward pass.")
     train_parser.add_argument("--cache", type=Path, default=None, help="Feature cache folder (resumable).")
     commands.add_parser("prepare", help="Build the default model (convert its backbone once) and print its directory.")
+    for name, summary in pipeline_commands.COMMANDS.items():
+        pipeline_parser = commands.add_parser(name, help=summary, description=summary)
+        pipeline_commands.add_arguments(pipeline_parser, name)
+        add_settings_flags(
+            pipeline_parser.add_argument_group("model in this process (without --url)"),
+            only=pipeline_commands.IN_PROCESS_SETTINGS,
+        )
     args = parser.parse_args(argv)
     if args.command == "prepare":
         return prepare()
@@ -170,6 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
         print(f"reward-service: invalid settings: {problems}", file=sys.stderr)
         return 2
+    if args.command in pipeline_commands.COMMANDS:
+        return pipeline_commands.run_command(args, settings)
     return serve(settings)
 
 

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    FiniteFloat,
+    field_validator,
+    model_validator,
+)
 
 Role = Literal["system", "user", "assistant"]
 
@@ -117,6 +125,88 @@ class ScoreRequest(BaseModel):
     )
 
 
+def _non_blank_response(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must be a non-empty string: an empty response cannot be scored")
+    return value
+
+
+ResponseText = Annotated[str, AfterValidator(_non_blank_response)]
+
+
+class RankRequest(BaseModel):
+    """One conversation context and several candidate responses to rank against each other."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"prompt": "What is 2+2?", "responses": ["4", "2+2 is 4.", "5"]},
+                {
+                    "messages": [
+                        {"role": "system", "content": "Answer briefly."},
+                        {"role": "user", "content": "Name a prime number."},
+                    ],
+                    "responses": ["7", "Seven is prime.", "9"],
+                    "weights": {"helpfulness": 1.0},
+                },
+            ]
+        },
+    )
+
+    prompt: str | None = Field(None, description="The user's turn the responses answer; or give `messages`.")
+    messages: list[Message] | None = Field(
+        None,
+        description="The conversation so far: optional system turn first, then user/assistant turns, ending with "
+        "the user turn the responses answer (no final assistant turn).",
+    )
+    responses: list[ResponseText] = Field(
+        min_length=2, description="Candidate assistant responses; `index` in the results is the position here."
+    )
+    weights: dict[str, FiniteFloat] | None = Field(
+        None, description="Aggregate weights for this request; unnamed attributes weigh 0."
+    )
+    thresholds: dict[str, Threshold] | None = Field(
+        None, description="Bounds per attribute name or `aggregate`; `failed` lists those not met."
+    )
+    truncation: Literal["none", "left"] = Field(
+        "none", description="`left` cuts the oldest context of items over the token limit; `none` rejects them."
+    )
+
+    @field_validator("messages")
+    @classmethod
+    def _context_shape(cls, value: list[Message] | None) -> list[Message] | None:
+        if value is None:
+            return value
+        if not value:
+            raise ValueError("must hold at least the user turn the responses answer")
+        if value[-1].role != "user":
+            raise ValueError(
+                f"must end with the user turn the responses answer; the last turn is {value[-1].role!r} "
+                "(put candidate answers in `responses`, not in `messages`)"
+            )
+        if any(m.role == "system" for m in value[1:]):
+            raise ValueError("a system turn may only come first")
+        return value
+
+    @model_validator(mode="after")
+    def _one_context(self) -> RankRequest:
+        if (self.prompt is None) == (self.messages is None):
+            raise ValueError("give the context as either `prompt` or `messages`, exactly one of them")
+        return self
+
+    def context(self) -> list[dict[str, str]]:
+        """The conversation before the response: the turns every candidate is appended to."""
+        if self.messages is not None:
+            return [{"role": m.role, "content": m.content} for m in self.messages]
+        return [{"role": "user", "content": self.prompt or ""}]
+
+    def conversations(self) -> list[list[dict[str, str]]]:
+        """One conversation per response: the context plus that response as the assistant turn."""
+        context = self.context()
+        return [[*context, {"role": "assistant", "content": response}] for response in self.responses]
+
+
 class ItemResult(BaseModel):
     index: int
     scores: dict[str, float]
@@ -132,6 +222,18 @@ class ScoreResponse(BaseModel):
     attributes: list[str]
     weights: dict[str, float]
     results: list[ItemResult]
+
+
+class RankResponse(BaseModel):
+    model: str
+    attributes: list[str]
+    weights: dict[str, float]
+    results: list[ItemResult] = Field(
+        description="One per response, highest aggregate first (ties keep request order); `index` is the "
+        "response's position in the request."
+    )
+    chosen: int = Field(description="Index of the response with the highest aggregate.")
+    rejected: int = Field(description="Index of the response with the lowest aggregate.")
 
 
 class Limits(BaseModel):

@@ -1,0 +1,87 @@
+"""Where scores come from: the model in this process (`local.py`) or a running server
+(`remote.py`). Both answer with the API's ItemResult per conversation, computed by the same
+RewardService code, so a run gives the same output either way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from ..schemas import ItemResult
+from .errors import PipelineError
+
+Bounds = tuple[float | None, float | None]  # (min, max)
+Conversation = Sequence[Mapping[str, str]]
+
+
+@dataclass(frozen=True)
+class ScoringOptions:
+    """The per-request options of `POST /score`, as the pipeline flags give them."""
+
+    weights: dict[str, float] | None = None
+    thresholds: dict[str, Bounds] = field(default_factory=dict)
+    truncation: Literal["none", "left"] = "none"
+
+
+class ItemRejected(Exception):
+    """Conversation `index` of a call cannot be scored (too long, over the character limit, ...)."""
+
+    def __init__(self, index: int, message: str) -> None:
+        super().__init__(message)
+        self.index = index
+        self.message = message
+
+
+class Backend(Protocol):
+    model: str  # the model's name
+    attributes: tuple[str, ...]
+    max_items: int  # the most conversations one record or group may hold (the API's items per request)
+    source: str  # where scores come from, for the summary and for checking a resumed run
+
+    def check(self, options: ScoringOptions) -> None:
+        """Raise UsageError naming an unknown attribute in the weights or thresholds."""
+        ...
+
+    async def score(self, conversations: Sequence[Conversation], options: ScoringOptions) -> list[ItemResult]:
+        """One result per conversation, in order. Raises ItemRejected for the first conversation that
+        cannot be scored, PipelineError when scoring itself fails."""
+        ...
+
+
+async def score_each(
+    backend: Backend, conversations: Sequence[Conversation], options: ScoringOptions
+) -> list[ItemResult | str]:
+    """A result, or the reason it could not be scored, for every conversation.
+
+    The backends reject a whole call for one bad conversation (as the API rejects a whole
+    request), so the rejected one is set aside and the rest sent again: at most one extra call
+    per bad conversation, and none when all are fine.
+    """
+    out: list[ItemResult | str | None] = [None] * len(conversations)
+    pending = list(range(len(conversations)))
+    while pending:
+        try:
+            results = await backend.score([conversations[i] for i in pending], options)
+        except ItemRejected as rejected:
+            if not 0 <= rejected.index < len(pending):
+                raise PipelineError(f"an error named item {rejected.index} of a call with {len(pending)}") from None
+            out[pending.pop(rejected.index)] = reword(rejected.message)
+            continue
+        for index, result in zip(pending, results, strict=True):
+            out[index] = result.model_copy(update={"index": index})
+        break
+    assert all(value is not None for value in out)
+    return out  # type: ignore[return-value]
+
+
+_ITEM_PREFIX = re.compile(r"^item \d+ ")
+
+
+def reword(message: str) -> str:
+    """A service error about one conversation, phrased for a command-line user: without the
+    conversation's index within its request, which means nothing to them."""
+    message = _ITEM_PREFIX.sub("the conversation ", message)
+    return message.replace('send "truncation": "left"', "pass --truncation left")

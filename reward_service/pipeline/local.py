@@ -1,0 +1,116 @@
+"""Scoring in this process: the model behind the same BatchingEngine and RewardService the server
+uses, without HTTP. Importing this module imports torch; the remote mode never does."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+
+import torch
+
+from ..config import Settings
+from ..engine import BatchingEngine, BatchStats, EngineLimits
+from ..errors import InvalidInput, RewardServiceError
+from ..loading import RewardModel, load_reward_model
+from ..schemas import ItemResult
+from ..service import RewardService, check_thresholds, resolve_weights
+from .backends import Conversation, ItemRejected, ScoringOptions
+from .errors import PipelineError, UsageError
+
+
+class LocalBackend:
+    """Scores through a RewardService on an in-process engine."""
+
+    def __init__(self, service: RewardService, settings: Settings, source: str) -> None:
+        self.service = service
+        self.model = service.spec.name
+        self.attributes = service.spec.attributes
+        self.max_items = settings.max_items_per_request
+        self.source = source
+
+    def check(self, options: ScoringOptions) -> None:
+        try:
+            resolve_weights(self.service.spec, options.weights)
+            check_thresholds(self.service.spec, options.thresholds)
+        except InvalidInput as exc:
+            raise UsageError(str(exc)) from exc
+
+    async def score(self, conversations: Sequence[Conversation], options: ScoringOptions) -> list[ItemResult]:
+        try:
+            _, results = await self.service.score(
+                conversations, weights=options.weights, thresholds=options.thresholds, truncation=options.truncation
+            )
+        except InvalidInput as exc:
+            loc = exc.loc
+            if len(loc) >= 2 and loc[0] == "items" and isinstance(loc[1], int):
+                raise ItemRejected(loc[1], str(exc)) from exc
+            raise PipelineError(f"the model rejected the options: {exc}") from exc
+        except RewardServiceError as exc:
+            raise PipelineError(f"scoring failed: {exc}") from exc
+        return [
+            ItemResult(
+                index=index,
+                scores=r.scores,
+                aggregate=r.aggregate,
+                passed=r.passed,
+                failed=list(r.failed),
+                tokens=r.tokens,
+                truncated=r.truncated,
+            )
+            for index, r in enumerate(results)
+        ]
+
+
+@asynccontextmanager
+async def local_backend(
+    settings: Settings,
+    *,
+    window_items: int,
+    model: RewardModel | None = None,
+    on_batch: Callable[[BatchStats], None] | None = None,
+) -> AsyncIterator[LocalBackend]:
+    """A started engine and service over `model` (loaded from `settings.model`, or the default model).
+
+    The engine's queue holds `window_items`, the most the pipeline keeps in flight, so the
+    pipeline never overloads its own engine.
+    """
+    if model is None:
+        loaded, source = await asyncio.to_thread(_load, settings)
+    else:
+        loaded, source = model, f"model {model.spec.name}"
+    torch.set_num_threads(settings.threads)
+    engine = BatchingEngine(
+        lambda rows: loaded.scorer.score(rows).tolist(),
+        EngineLimits(
+            max_batch_tokens=settings.max_batch_tokens,
+            max_batch_size=settings.max_batch_size,
+            max_wait=settings.max_wait_ms / 1000,
+            max_queue_items=window_items,
+            max_queue_tokens=window_items * loaded.spec.max_tokens,
+        ),
+        on_batch=on_batch,
+    )
+    engine.start()
+    service = RewardService(loaded, engine, max_chars_per_item=settings.max_chars_per_item)
+    try:
+        yield LocalBackend(service, settings, source)
+    finally:
+        await asyncio.to_thread(engine.stop)
+        service.close()
+
+
+def _load(settings: Settings) -> tuple[RewardModel, str]:
+    from ..default_model import ensure_default_model
+
+    model_dir = settings.model if settings.model is not None else ensure_default_model()
+    model = load_reward_model(
+        model_dir,
+        device=settings.device,
+        dtype=settings.dtype,
+        max_tokens=settings.max_tokens_per_item,
+        weights=settings.weights,
+        allow_pickle=settings.allow_pickle,
+        trust_remote_code=settings.trust_remote_code,
+    )
+    return model, f"model {model_dir.resolve()}"

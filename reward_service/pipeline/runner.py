@@ -1,0 +1,232 @@
+"""The streaming loop shared by `score`, `filter` and `rank`.
+
+    read -> units -> chunks -> score (a bounded window of chunks in flight) -> write in input order
+
+A reader thread parses the input a chunk at a time; up to `concurrency` chunks are being scored
+at once; the oldest is written as soon as it is done, so output order is input order and memory
+holds at most `concurrency` chunks (plus one rank group) however large the input.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections import defaultdict, deque
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TextIO
+
+from .backends import Backend, ScoringOptions, score_each
+from .errors import UsageError
+from .outputs import Outputs, progress_path
+from .progress import Progress
+from .records import Position, Source, open_source
+from .render import Command, Layout, Outcome, failures_of, render
+from .summary import Report
+from .units import Fields, Unit, grouped, to_candidates, to_item
+
+OnError = Literal["skip", "stop"]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """One run of `score`, `filter` or `rank`, as its flags describe it."""
+
+    command: Command
+    input: Path
+    output: Path
+    rejected: Path | None = None  # filter: where records failing a threshold go (default OUT.rejected.jsonl)
+    pairs: Path | None = None  # rank: preference pairs
+    errors: Path | None = None  # malformed records (default OUT.errors.jsonl)
+    fields: Fields = field(default_factory=Fields)
+    scoring: ScoringOptions = field(default_factory=ScoringOptions)
+    min_gap: float = 0.0  # rank: a pair only when best and worst aggregates differ by more
+    on_error: OnError = "skip"
+    resume: bool = False
+    overwrite: bool = False
+    chunk_size: int = 256  # records (rank: responses) scored together
+    concurrency: int = 4  # chunks in flight
+    progress: bool = False
+
+    def paths(self) -> dict[str, Path]:
+        """Output files by role."""
+        paths = {"output": self.output}
+        if self.command == "filter":
+            paths["rejected"] = self.rejected or _beside(self.output, ".rejected.jsonl")
+        if self.command == "rank" and self.pairs is not None:
+            paths["pairs"] = self.pairs
+        paths["errors"] = self.errors or _beside(self.output, ".errors.jsonl")
+        return paths
+
+
+def _beside(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + suffix)
+
+
+async def run_pipeline(options: RunOptions, backend: Backend, *, stream: TextIO | None = None) -> Report:
+    """Run the command to the end of the input (or to the first bad record with on_error="stop").
+
+    The progress bar, and nothing else, goes to `stream` (default: stderr). Raises UsageError
+    before writing anything when the options cannot work, and PipelineError when scoring fails
+    midway: the outputs then hold every record before the failing chunk, and `--resume`
+    continues from there.
+    """
+    started = time.monotonic()
+    backend.check(options.scoring)
+    paths = options.paths()
+    _check_paths(options.input, paths)
+    fingerprint = _fingerprint(options, backend, paths)
+    if options.resume:
+        outputs = Outputs.resume(paths, fingerprint)
+    else:
+        open_source(options.input, Position()).close()  # a missing input fails before outputs are touched
+        outputs = Outputs.start(paths, fingerprint, overwrite=options.overwrite)
+    try:
+        source = open_source(options.input, outputs.state.position)
+    except UsageError:
+        outputs.close()
+        raise
+    report = Report(options.command, source.unit, resumed_after=outputs.state.position.records)
+    total = await asyncio.to_thread(source.estimated_total) if options.progress else None
+    progress = Progress(
+        enabled=options.progress, total=total, initial=report.resumed_after, unit="rec", stream=stream or sys.stderr
+    )
+    writer = _Writer(options, outputs, report, progress, _layout(options, source))
+    try:
+        await _stream(_chunks(_units(source, options, backend), options.chunk_size), backend, options, writer)
+        if report.stopped is None:
+            progress.finish()
+    finally:
+        source.close()
+        progress.close()
+        outputs.close()
+        report.seconds = time.monotonic() - started
+    return report
+
+
+async def _stream(chunks: Iterator[list[Unit]], backend: Backend, options: RunOptions, writer: _Writer) -> None:
+    window: deque[tuple[list[Unit], asyncio.Task[list[list[Outcome]]]]] = deque()
+    exhausted = False
+    try:
+        while True:
+            while not exhausted and len(window) < options.concurrency:
+                chunk = await asyncio.to_thread(next, chunks, None)
+                if chunk is None:
+                    exhausted = True
+                else:
+                    window.append((chunk, asyncio.create_task(_score_chunk(backend, chunk, options.scoring))))
+            if not window:
+                return
+            chunk, task = window.popleft()
+            if not writer.write(chunk, await task):
+                return
+    finally:
+        for _, task in window:
+            task.cancel()
+        await asyncio.gather(*(task for _, task in window), return_exceptions=True)
+
+
+async def _score_chunk(backend: Backend, chunk: list[Unit], scoring: ScoringOptions) -> list[list[Outcome]]:
+    conversations = [conversation for unit in chunk for conversation in unit.conversations]
+    outcomes = await score_each(backend, conversations, scoring) if conversations else []
+    per_unit, start = [], 0
+    for unit in chunk:
+        per_unit.append(outcomes[start : start + len(unit.conversations)])
+        start += len(unit.conversations)
+    return per_unit
+
+
+class _Writer:
+    """Renders scored chunks in input order and commits them to the outputs."""
+
+    def __init__(
+        self, options: RunOptions, outputs: Outputs, report: Report, progress: Progress, layout: Layout
+    ) -> None:
+        self.stop_on_error = options.on_error == "stop"
+        self.outputs = outputs
+        self.report = report
+        self.progress = progress
+        self.layout = layout
+
+    def write(self, chunk: list[Unit], outcomes: list[list[Outcome]]) -> bool:
+        """Commit the chunk; False when the run stops here (a bad record with on_error="stop")."""
+        lines: dict[str, list[bytes]] = defaultdict(list)
+        before = self.outputs.state.position
+        end: Position | None = None
+        tokens = self.report.tokens
+        carry_on = True
+        for unit, unit_outcomes in zip(chunk, outcomes, strict=True):
+            if self.stop_on_error and (failures := failures_of(unit, unit_outcomes, self.layout)):
+                self.report.stopped = f"{self.layout.unit} {failures[0].line}: {failures[0].message}"
+                carry_on = False
+                break
+            for role, rendered in render(unit, unit_outcomes, self.layout, self.report).items():
+                lines[role].extend(rendered)
+            end = unit.end
+        if end is not None:
+            self.outputs.commit({role: b"".join(rendered) for role, rendered in lines.items()}, end)
+            self.report.counts["records"] += end.records - before.records
+            self.progress.advance(end.records - before.records, self.report.tokens - tokens)
+        return carry_on
+
+
+def _units(source: Source, options: RunOptions, backend: Backend) -> Iterator[Unit]:
+    records, fields = source.records(), options.fields
+    if options.command != "rank":
+        return (to_item(raw, fields) for raw in records)
+    if fields.group is not None:
+        return grouped((to_item(raw, fields) for raw in records), fields, backend.max_items)
+    return (to_candidates(raw, fields, backend.max_items) for raw in records)
+
+
+def _chunks(units: Iterator[Unit], size: int) -> Iterator[list[Unit]]:
+    """Consecutive units holding about `size` conversations (a rank group is never split)."""
+    chunk: list[Unit] = []
+    weight = 0
+    for unit in units:
+        chunk.append(unit)
+        weight += max(1, len(unit.conversations))
+        if weight >= size:
+            yield chunk
+            chunk, weight = [], 0
+    if chunk:
+        yield chunk
+
+
+def _layout(options: RunOptions, source: Source) -> Layout:
+    return Layout(
+        command=options.command,
+        unit=source.unit,
+        thresholds=bool(options.scoring.thresholds),
+        truncation=options.scoring.truncation == "left",
+        responses_field=options.fields.responses,
+        group_field=options.fields.group,
+        pairs=options.pairs is not None,
+        min_gap=options.min_gap,
+    )
+
+
+def _check_paths(source: Path, paths: dict[str, Path]) -> None:
+    resolved = {role: path.resolve() for role, path in paths.items()}
+    everything = [*resolved.values(), progress_path(resolved["output"])]
+    if source.resolve() in everything:
+        raise UsageError(f"{source} is both the input and an output; write the output elsewhere")
+    if len(set(everything)) != len(everything):
+        raise UsageError(f"two outputs are the same file ({', '.join(map(str, paths.values()))}); give distinct paths")
+
+
+def _fingerprint(options: RunOptions, backend: Backend, paths: dict[str, Path]) -> dict[str, Any]:
+    """What makes two runs' outputs the same kind of output; a resumed run must match it."""
+    return {
+        "command": options.command,
+        "input": str(options.input.resolve()),
+        "outputs": {role: str(path.resolve()) for role, path in paths.items()},
+        "fields": asdict(options.fields),
+        "model": backend.model,
+        "weights": options.scoring.weights,
+        "thresholds": {name: list(bounds) for name, bounds in options.scoring.thresholds.items()},
+        "truncation": options.scoring.truncation,
+        "min_gap": options.min_gap if options.command == "rank" else None,
+    }
