@@ -31,21 +31,20 @@ from .errors import (
     RewardServiceError,
     ShuttingDown,
 )
-from .loading import RewardModel, load_reward_model
+from .loading import RewardModel, load_configured
 from .metrics import Metrics
 from .ranking import rank_order
 from .schemas import (
     ErrorResponse,
     Health,
     InfoResponse,
-    ItemResult,
     Limits,
     RankRequest,
     RankResponse,
     ScoreRequest,
     ScoreResponse,
 )
-from .service import ItemScore, RewardService
+from .service import RewardService
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -108,26 +107,14 @@ class Runtime:
 
 
 def create_app(settings: Settings, model: RewardModel | None = None) -> FastAPI:
-    """Build the app. With no `model`, the lifespan loads `settings.model` on start."""
+    """Build the app. With no `model`, the lifespan loads `settings.model` (or the default model)."""
     metrics = Metrics()
     runtime = Runtime(settings=settings, metrics=metrics, model=model)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if runtime.model is None:
-            if settings.model is None:
-                raise RuntimeError("no model directory given: pass --model PATH")
-            runtime.model = await asyncio.to_thread(
-                load_reward_model,
-                settings.model,
-                device=settings.device,
-                dtype=settings.dtype,
-                max_tokens=settings.max_tokens_per_item,
-                weights=settings.weights,
-                allow_pickle=settings.allow_pickle,
-                trust_remote_code=settings.trust_remote_code,
-            )
-        loaded = runtime.model
+        loaded = runtime.model or (await asyncio.to_thread(load_configured, settings))[0]
+        runtime.model = loaded
         engine = BatchingEngine(
             lambda rows: loaded.scorer.score(rows).tolist(),
             EngineLimits(
@@ -221,18 +208,7 @@ def _add_routes(app: FastAPI, runtime: Runtime) -> None:
             model=service.spec.name,
             attributes=list(service.spec.attributes),
             weights=used,
-            results=[
-                ItemResult(
-                    index=index,
-                    scores=result.scores,
-                    aggregate=result.aggregate,
-                    passed=result.passed,
-                    failed=list(result.failed),
-                    tokens=result.tokens,
-                    truncated=result.truncated,
-                )
-                for index, result in enumerate(results)
-            ],
+            results=[result.as_result(index) for index, result in enumerate(results)],
         )
 
     @app.post("/rank", response_model=RankResponse, responses=ERROR_RESPONSES)
@@ -268,7 +244,7 @@ def _add_routes(app: FastAPI, runtime: Runtime) -> None:
             model=service.spec.name,
             attributes=list(service.spec.attributes),
             weights=used,
-            results=[_item_result(index, results[index]) for index in order],
+            results=[results[index].as_result(index) for index in order],
             chosen=order[0],
             rejected=order[-1],
         )
@@ -315,18 +291,6 @@ def _add_routes(app: FastAPI, runtime: Runtime) -> None:
     async def metrics() -> Response:
         """Prometheus metrics."""
         return Response(runtime.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
-
-
-def _item_result(index: int, result: ItemScore) -> ItemResult:
-    return ItemResult(
-        index=index,
-        scores=result.scores,
-        aggregate=result.aggregate,
-        passed=result.passed,
-        failed=list(result.failed),
-        tokens=result.tokens,
-        truncated=result.truncated,
-    )
 
 
 def _as_responses_error(exc: InvalidInput) -> InvalidInput:

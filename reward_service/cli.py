@@ -76,22 +76,12 @@ def serve(settings: Settings) -> int:
     import uvicorn
 
     from .api import create_app
-    from .default_model import ensure_default_model
-    from .loading import load_reward_model
+    from .loading import load_configured
 
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     torch.set_num_threads(settings.threads)
     try:
-        model_dir = settings.model if settings.model is not None else ensure_default_model()
-        model = load_reward_model(
-            model_dir,
-            device=settings.device,
-            dtype=settings.dtype,
-            max_tokens=settings.max_tokens_per_item,
-            weights=settings.weights,
-            allow_pickle=settings.allow_pickle,
-            trust_remote_code=settings.trust_remote_code,
-        )
+        model, _ = load_configured(settings)
     except CheckpointError as exc:
         print(f"reward-service: cannot load the model: {exc}", file=sys.stderr)
         return 2

@@ -19,6 +19,7 @@ from torch import nn
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel
 from transformers.models.auto.configuration_auto import CONFIG_MAPPING
 
+from .config import Settings
 from .errors import CheckpointError
 from .formatting import ConversationEncoder
 from .scorer import Scorer
@@ -117,6 +118,23 @@ def load_reward_model(
         device=torch_device,
         dtype=torch_dtype,
     )
+
+
+def load_configured(settings: Settings) -> tuple[RewardModel, Path]:
+    """The model the settings name (the default model when none), loaded with their options."""
+    from .default_model import ensure_default_model
+
+    model_dir = settings.model if settings.model is not None else ensure_default_model()
+    model = load_reward_model(
+        model_dir,
+        device=settings.device,
+        dtype=settings.dtype,
+        max_tokens=settings.max_tokens_per_item,
+        weights=settings.weights,
+        allow_pickle=settings.allow_pickle,
+        trust_remote_code=settings.trust_remote_code,
+    )
+    return model, model_dir
 
 
 def _read_config(model_dir: Path, trust_remote_code: bool) -> dict[str, Any]:

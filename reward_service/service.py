@@ -16,6 +16,7 @@ from .engine import BatchingEngine
 from .errors import InvalidInput, ModelFailure
 from .formatting import Conversation, Encoded, Truncation
 from .loading import RewardModel
+from .schemas import ItemResult
 from .spec import AGGREGATE, ModelSpec, check_weights
 
 Bounds = tuple[float | None, float | None]  # (min, max)
@@ -32,6 +33,18 @@ class ItemScore:
     @property
     def passed(self) -> bool:
         return not self.failed
+
+    def as_result(self, index: int) -> ItemResult:
+        """The public (HTTP and pipeline) form of this score, as item `index`."""
+        return ItemResult(
+            index=index,
+            scores=self.scores,
+            aggregate=self.aggregate,
+            passed=self.passed,
+            failed=list(self.failed),
+            tokens=self.tokens,
+            truncated=self.truncated,
+        )
 
 
 def failed_thresholds(values: Mapping[str, float], thresholds: Mapping[str, Bounds]) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ import torch
 from ..config import Settings
 from ..engine import BatchingEngine, BatchStats, EngineLimits
 from ..errors import InvalidInput, RewardServiceError
-from ..loading import RewardModel, load_reward_model
+from ..loading import RewardModel, load_configured
 from ..schemas import ItemResult
 from ..service import RewardService, check_thresholds, resolve_weights
 from .backends import Conversation, ItemRejected, ScoringOptions
@@ -48,18 +48,7 @@ class LocalBackend:
             raise PipelineError(f"the model rejected the options: {exc}") from exc
         except RewardServiceError as exc:
             raise PipelineError(f"scoring failed: {exc}") from exc
-        return [
-            ItemResult(
-                index=index,
-                scores=r.scores,
-                aggregate=r.aggregate,
-                passed=r.passed,
-                failed=list(r.failed),
-                tokens=r.tokens,
-                truncated=r.truncated,
-            )
-            for index, r in enumerate(results)
-        ]
+        return [r.as_result(index) for index, r in enumerate(results)]
 
 
 @asynccontextmanager
@@ -101,16 +90,5 @@ async def local_backend(
 
 
 def _load(settings: Settings) -> tuple[RewardModel, str]:
-    from ..default_model import ensure_default_model
-
-    model_dir = settings.model if settings.model is not None else ensure_default_model()
-    model = load_reward_model(
-        model_dir,
-        device=settings.device,
-        dtype=settings.dtype,
-        max_tokens=settings.max_tokens_per_item,
-        weights=settings.weights,
-        allow_pickle=settings.allow_pickle,
-        trust_remote_code=settings.trust_remote_code,
-    )
+    model, model_dir = load_configured(settings)
     return model, f"model {model_dir.resolve()}"
