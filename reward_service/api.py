@@ -85,6 +85,13 @@ STATUS[NotReady] = 503
 STATUS[ClientGone] = 499
 
 
+class ErrorJSON(JSONResponse):
+    """Error bodies in ASCII-only JSON: an echoed field name can never break the encoding."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
 def error_body(code: str, message: str, details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details or []}}
 
@@ -334,7 +341,7 @@ def _add_error_handlers(app: FastAPI) -> None:
             headers["Retry-After"] = "1"
         if status >= 500:
             logger.warning("%s %s -> %d %s: %s", request.method, request.url.path, status, exc.code, exc)
-        return JSONResponse(error_body(exc.code, str(exc), details), status_code=status, headers=headers)
+        return ErrorJSON(error_body(exc.code, str(exc), details), status_code=status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -347,16 +354,20 @@ def _add_error_handlers(app: FastAPI) -> None:
         summary = "; ".join(f"{_dotted(d['loc'])}: {d['message']}" for d in details[:5])
         if len(details) > 5:
             summary += f"; and {len(details) - 5} more"
-        return JSONResponse(error_body("invalid_request", summary or "invalid request", details), status_code=422)
+        return ErrorJSON(error_body("invalid_request", summary or "invalid request", details), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse(error_body("http_error", str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
+        if exc.status_code == 400:
+            # FastAPI's only 400: a body it could not parse (not UTF-8, or nested too deeply).
+            message = "the body could not be parsed: send UTF-8 JSON without extreme nesting"
+            return ErrorJSON(error_body("invalid_request", message), status_code=422)
+        return ErrorJSON(error_body("http_error", str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unexpected error on %s %s", request.method, request.url.path)
-        return JSONResponse(error_body("internal_error", "internal server error"), status_code=500)
+        return ErrorJSON(error_body("internal_error", "internal server error"), status_code=500)
 
 
 def _public_loc(loc: Any) -> list[str | int]:

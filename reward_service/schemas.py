@@ -17,11 +17,24 @@ from pydantic import (
 Role = Literal["system", "user", "assistant"]
 
 
+def _unicode_text(value: str) -> str:
+    # JSON may escape lone UTF-16 surrogates ("\ud800"), which no tokenizer can encode.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text; it holds a lone surrogate escape such as \\ud800") from None
+    return value
+
+
+# Every text field and every name: valid Unicode, so it can be tokenized and echoed back.
+Text = Annotated[str, AfterValidator(_unicode_text)]
+
+
 class Message(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Role
-    content: str
+    content: Text
 
 
 class ScoreItem(BaseModel):
@@ -37,8 +50,8 @@ class ScoreItem(BaseModel):
         },
     )
 
-    prompt: str | None = Field(None, description="The user's turn; needs `response`.")
-    response: str | None = Field(None, description="The assistant's answer to `prompt`.")
+    prompt: Text | None = Field(None, description="The user's turn; needs `response`.")
+    response: Text | None = Field(None, description="The assistant's answer to `prompt`.")
     messages: list[Message] | None = Field(
         None,
         description="A conversation: optional system turn first, user/assistant turns, ending with the "
@@ -114,10 +127,10 @@ class ScoreRequest(BaseModel):
     )
 
     items: list[ScoreItem] = Field(min_length=1, description="What to score, in order.")
-    weights: dict[str, FiniteFloat] | None = Field(
+    weights: dict[Text, FiniteFloat] | None = Field(
         None, description="Aggregate weights for this request; unnamed attributes weigh 0."
     )
-    thresholds: dict[str, Threshold] | None = Field(
+    thresholds: dict[Text, Threshold] | None = Field(
         None, description="Bounds per attribute name or `aggregate`; `failed` lists those not met."
     )
     truncation: Literal["none", "left"] = Field(
@@ -131,7 +144,7 @@ def _non_blank_response(value: str) -> str:
     return value
 
 
-ResponseText = Annotated[str, AfterValidator(_non_blank_response)]
+ResponseText = Annotated[str, AfterValidator(_unicode_text), AfterValidator(_non_blank_response)]
 
 
 class RankRequest(BaseModel):
@@ -154,7 +167,7 @@ class RankRequest(BaseModel):
         },
     )
 
-    prompt: str | None = Field(None, description="The user's turn the responses answer; or give `messages`.")
+    prompt: Text | None = Field(None, description="The user's turn the responses answer; or give `messages`.")
     messages: list[Message] | None = Field(
         None,
         description="The conversation so far: optional system turn first, then user/assistant turns, ending with "
@@ -163,10 +176,10 @@ class RankRequest(BaseModel):
     responses: list[ResponseText] = Field(
         min_length=2, description="Candidate assistant responses; `index` in the results is the position here."
     )
-    weights: dict[str, FiniteFloat] | None = Field(
+    weights: dict[Text, FiniteFloat] | None = Field(
         None, description="Aggregate weights for this request; unnamed attributes weigh 0."
     )
-    thresholds: dict[str, Threshold] | None = Field(
+    thresholds: dict[Text, Threshold] | None = Field(
         None, description="Bounds per attribute name or `aggregate`; `failed` lists those not met."
     )
     truncation: Literal["none", "left"] = Field(

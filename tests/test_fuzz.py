@@ -1,0 +1,448 @@
+"""Schema fuzzing: our own OpenAPI spec, turned into requests by schemathesis, against the real app.
+
+The app runs with its lifespan (model loaded from the tiny llama checkpoint, engine started,
+warm-up done: /ready is 200 before the first case), under settings with small limits so that
+whatever the generator invents stays cheap to answer: at most 8 items per request, 64 tokens
+and 256 characters per item, a 4 KiB body. Items over a limit are answered 413/422, never
+truncated silently and never scored at length.
+
+One campaign runs per module (the `campaign` fixture): for every operation in the spec,
+
+* schemathesis' coverage phase: deterministic boundary and negative cases, including methods
+  the spec does not list (which must answer 405 with an `Allow` header);
+* hypothesis fuzzing in positive mode (bodies valid by the schema) and negative mode (bodies
+  that break it: wrong types, missing fields, bytes that are not JSON), derandomized.
+
+Deterministic: the same code sends the same cases on every run of the same pytest command.
+Hypothesis also draws constants from the repository's non-test modules that are imported
+(`bench/` among them, once another test module has imported it), so this file alone and the
+whole suite send different cases, each set repeatable. Every problem is reported with the
+exact body, so any one reproduces outside either.
+
+Every response goes through schemathesis' checks (no 5xx; status documented for the route;
+content type; body valid by that status' schema, ErrorResponse included; invalid data
+rejected with a 4xx) and through our own: any error body, documented status or not, is an
+ErrorResponse; a 200 answers every item of its request exactly once, in order. Failures are
+collected rather than raised at the first one, so one run reports every distinct problem,
+each with a curl line that reproduces it; the tests below then assert on the collection.
+
+Hand-picked hostile bodies the generator cannot produce (bytes that are not UTF-8, lone
+surrogates spelled as JSON escapes, deep nesting) get the same treatment, one test each.
+
+`positive_data_acceptance` is not run: the request schemas cannot say everything the server
+checks (exactly one of `prompt`+`response` or `messages`, non-blank responses, known
+attribute names, the limits above), so a schema-valid body may rightly be answered 422/413.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs  # comes with schemathesis, which validates with it too
+import pytest
+import requests
+import schemathesis
+from checkpoints import CheckpointFactory
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis import Case, GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.core import NotSet
+from schemathesis.errors import FailureGroup
+from schemathesis.python import asgi
+from schemathesis.specs.openapi.checks import (
+    allow_header_conformance,
+    content_type_conformance,
+    negative_data_rejection,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+    unsupported_method,
+)
+
+from reward_service.api import ROUTES, create_app
+from reward_service.config import Settings
+
+# Small limits: generated inputs larger than these are refused before any model work.
+LIMITS: dict[str, Any] = {
+    "max_items_per_request": 8,
+    "max_tokens_per_item": 64,
+    "max_chars_per_item": 256,
+    "max_body_bytes": 4096,
+    "max_batch_tokens": 512,
+    "max_batch_size": 8,
+    "max_wait_ms": 0.0,  # sequential cases: waiting for company only adds latency
+    "queue_depth": 64,
+    "request_timeout_s": 30.0,
+}
+OPERATIONS = ("POST /score", "POST /rank", "GET /info", "GET /health", "GET /ready", "GET /metrics")
+# Hypothesis examples per generation mode for operations that take input. The GET routes take
+# none: fuzzing them yields one case each, and their coverage cases (other methods) add a few.
+FUZZ_EXAMPLES = {"POST /score": 220, "POST /rank": 220}
+MIN_CASES = 1000
+CALL_TIMEOUT = 10.0  # seconds; a case not answered by then is recorded as lost
+# What negative data may be answered with: schemathesis' defaults plus 413 (a body over
+# max_body_bytes is refused before it is parsed, whatever it holds).
+REJECTION_STATUSES = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+    unsupported_method,
+    allow_header_conformance,
+]
+
+
+@dataclass
+class Problem:
+    """One distinct failure, the first case that showed it, and how often it was seen."""
+
+    kind: str
+    operation: str
+    status: int | None
+    title: str
+    detail: str
+    curl: str
+    body: str
+    count: int = 1
+
+    def __str__(self) -> str:
+        detail = self.detail.replace("\n", "\n    ")
+        return (
+            f"[{self.kind}] {self.operation} -> {self.status}: {self.title} (x{self.count})\n"
+            f"    {detail}\n    reproduce: {self.curl}\n    body sent: {self.body}"
+        )
+
+
+@dataclass
+class Campaign:
+    cases: Counter[tuple[str, str]] = field(default_factory=Counter)  # (operation, phase/mode) -> cases sent
+    statuses: Counter[tuple[str, int]] = field(default_factory=Counter)  # (operation, status) -> responses
+    problems: dict[tuple[str, str, int | None, str], Problem] = field(default_factory=dict)
+    ready_before: bool = False
+    engine_running_after: bool = False
+    seconds: float = 0.0
+
+    @property
+    def total(self) -> int:
+        return sum(self.cases.values())
+
+    def record(self, kind: str, case: Case, status: int | None, title: str, detail: str) -> None:
+        key = (kind, case.operation.label, status, title)
+        if key in self.problems:
+            self.problems[key].count += 1
+            return
+        try:
+            curl = case.as_curl_command()
+        except Exception as exc:  # a body curl cannot spell still deserves a report
+            curl = f"(no curl: {exc})"
+        # The exact body (as a Python literal): curl cannot carry bytes that are not UTF-8.
+        body = "(none)" if isinstance(case.body, NotSet) else repr(case.body)
+        self.problems[key] = Problem(kind, case.operation.label, status, title, detail[:600], curl[:800], body[:800])
+
+    def of_kind(self, kind: str) -> list[Problem]:
+        return [problem for problem in self.problems.values() if problem.kind == kind]
+
+    def summary(self) -> str:
+        lines = [f"{self.total} cases in {self.seconds:.1f} s"]
+        for operation in OPERATIONS:
+            phases = ", ".join(f"{phase} {n}" for (op, phase), n in sorted(self.cases.items()) if op == operation)
+            statuses = ", ".join(f"{s}: {n}" for (op, s), n in sorted(self.statuses.items()) if op == operation)
+            lines.append(f"  {operation}: {phases} | {statuses}")
+        return "\n".join(lines)
+
+
+def describe(problems: list[Problem]) -> str:
+    return "\n".join(str(problem) for problem in problems)
+
+
+# --- the campaign ----------------------------------------------------------------------------
+
+
+def error_body_validator(spec: dict[str, Any]) -> Callable[[Any], list[str]]:
+    """Errors of `instance` against the spec's own ErrorResponse schema (empty when valid)."""
+    validator = jsonschema_rs.validator_for(
+        {"$ref": "#/components/schemas/ErrorResponse", "components": spec["components"]}
+    )
+    return lambda instance: [error.message for error in validator.iter_errors(instance)]
+
+
+def check_response(campaign: Campaign, case: Case, response: Any, error_errors: Callable[[Any], list[str]]) -> None:
+    status = response.status_code
+    try:
+        case.validate_response(response, checks=CHECKS)
+    except FailureGroup as group:
+        for failure in group.exceptions:
+            kind = "server-error" if status >= 500 else "spec"
+            campaign.record(kind, case, status, failure.title, failure.message)
+    if status >= 400:
+        try:
+            body = json.loads(response.content)
+        except ValueError:
+            campaign.record("error-body", case, status, "error body is not JSON", response.text[:300])
+        else:
+            errors = error_errors(body)
+            if errors:
+                campaign.record("error-body", case, status, "error body is not an ErrorResponse", "; ".join(errors))
+    elif status == 200 and case.method == "POST" and isinstance(case.body, dict):
+        mismatch = answer_mismatch(case.operation.label, case.body, response.json())
+        if mismatch:
+            campaign.record("answer", case, status, "the answer does not match the request", mismatch)
+
+
+def answer_mismatch(operation: str, request: dict[str, Any], answer: dict[str, Any]) -> str | None:
+    """What is wrong with a 200's results for this request (None when every item is answered once)."""
+    results = answer.get("results", [])
+    indices = [result["index"] for result in results]
+    if operation == "POST /score":
+        expected = list(range(len(request["items"])))
+        if indices != expected:
+            return f"result indices {indices}, expected {expected} (one per item, in order)"
+    elif operation == "POST /rank":
+        expected = list(range(len(request["responses"])))
+        if sorted(indices) != expected:
+            return f"result indices {sorted(indices)}, expected a permutation of {expected}"
+        aggregates = [result["aggregate"] for result in results]
+        if aggregates != sorted(aggregates, reverse=True):
+            return f"results not ordered best first: {aggregates}"
+        if (answer["chosen"], answer["rejected"]) != (indices[0], indices[-1]):
+            return f"chosen/rejected {answer['chosen']}/{answer['rejected']} are not the first/last result"
+    for result in results:
+        if sorted(result["scores"]) != sorted(answer["attributes"]):
+            return f"result {result['index']} scores {sorted(result['scores'])}, expected {answer['attributes']}"
+    return None
+
+
+def run_case(campaign: Campaign, label: str, case: Case, validate: Callable[[Any], list[str]]) -> None:
+    campaign.cases[(case.operation.label, label)] += 1
+    try:
+        response = case.call(timeout=CALL_TIMEOUT)
+    except requests.Timeout as exc:
+        campaign.record("lost", case, None, "no answer in time", str(exc))
+        return
+    except Exception as exc:  # raised by the app itself: a server answers 500 internal_error
+        campaign.record("server-error", case, 500, f"the app raised {type(exc).__name__}", str(exc))
+        return
+    campaign.statuses[(case.operation.label, response.status_code)] += 1
+    check_response(campaign, case, response, validate)
+
+
+def has_inputs(operation: Any) -> bool:
+    return bool(
+        len(operation.body) or operation.query or operation.headers or operation.path_parameters or operation.cookies
+    )
+
+
+def fuzz(campaign: Campaign, schema: Any, validate: Callable[[Any], list[str]]) -> None:
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        # Coverage phase: deterministic, both modes, including methods the spec does not list.
+        coverage = schema.config.generation_for(operation=operation, phase="coverage")
+        for case in schema.iter_coverage_cases(
+            operation, generation_modes=list(GenerationMode), generation_config=coverage
+        ):
+            run_case(campaign, "coverage", case, validate)
+        # Fuzzing phase: hypothesis, derandomized so every run sends the same cases.
+        modes = list(GenerationMode) if has_inputs(operation) else [GenerationMode.POSITIVE]
+        for mode in modes:
+            fuzz_mode(campaign, operation, mode, validate)
+
+
+def fuzz_mode(campaign: Campaign, operation: Any, mode: GenerationMode, validate: Callable[[Any], list[str]]) -> None:
+    label = f"fuzz-{mode.value}"
+
+    @settings(
+        max_examples=FUZZ_EXAMPLES.get(operation.label, 1),
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.filter_too_much,
+            HealthCheck.data_too_large,
+            HealthCheck.large_base_example,
+        ],
+    )
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def one(case: Case) -> None:
+        run_case(campaign, label, case, validate)
+
+    one()
+
+
+def app_settings(model_dir: Path, **overrides: Any) -> Settings:
+    return Settings(**{"model": model_dir, **overrides})
+
+
+@dataclass
+class Served:
+    """The app with its lifespan running, its schema as schemathesis loaded it, and the spec."""
+
+    app: Any
+    schema: Any
+    spec: dict[str, Any]
+    ready: bool
+    validate_error: Callable[[Any], list[str]] = field(init=False)  # ErrorResponse errors of a body
+
+    def __post_init__(self) -> None:
+        self.validate_error = error_body_validator(self.spec)
+
+    def documented(self, method: str, path: str) -> set[int]:
+        return {int(code) for code in self.spec["paths"][path][method.lower()]["responses"]}
+
+
+@pytest.fixture(scope="module")
+def served(checkpoint: CheckpointFactory) -> Iterator[Served]:
+    """One app for the module, its lifespan running from the first request to the last."""
+    model_dir: Path = checkpoint("llama")
+    app: Any = create_app(app_settings(model_dir, **LIMITS))  # Any: schemathesis types ASGI apps narrowly
+    config = schemathesis.Config.from_dict(
+        {
+            "seed": 0,
+            "checks": {"negative_data_rejection": {"expected-statuses": REJECTION_STATUSES}},
+        }
+    )
+    # Loading the schema through the app starts its lifespan (schemathesis keeps it running
+    # for every later call to this app); it ends in `shutdown_lifespans` below.
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=config)
+    try:
+        with asgi.get_client(app) as client:
+            deadline = time.monotonic() + 60
+            while client.get("/ready").status_code != 200 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            ready = client.get("/ready").status_code == 200
+            spec = client.get("/openapi.json").json()
+        yield Served(app, schema, spec, ready)
+    finally:
+        asgi.shutdown_lifespans()
+
+
+@pytest.fixture(scope="module")
+def campaign(served: Served) -> Campaign:
+    """Run the whole fuzzing campaign once; the tests below assert on what it collected."""
+    result = Campaign(ready_before=served.ready)
+    if served.ready:
+        started = time.perf_counter()
+        fuzz(result, served.schema, served.validate_error)
+        result.seconds = time.perf_counter() - started
+    engine = served.app.state.runtime.engine
+    result.engine_running_after = engine is not None and engine.running
+    print("\nschema fuzzing:", result.summary())
+    return result
+
+
+# --- assertions on the campaign --------------------------------------------------------------
+
+
+def test_the_spec_lists_every_route(checkpoint: CheckpointFactory) -> None:
+    """Fuzzing covers the spec's operations; a new route must be added to OPERATIONS (and fuzzed)."""
+    spec = create_app(app_settings(checkpoint("llama"))).openapi()
+    labels = {f"{method.upper()} {path}" for path, methods in spec["paths"].items() for method in methods}
+    assert labels == set(OPERATIONS)
+    assert {path for path in spec["paths"]} == set(ROUTES)
+
+
+def test_the_app_was_ready_and_stayed_up(campaign: Campaign) -> None:
+    assert campaign.ready_before, "/ready never turned 200: the lifespan did not start the engine"
+    assert campaign.engine_running_after, "the engine stopped during the campaign"
+
+
+def test_every_route_was_fuzzed_with_at_least_1000_cases_in_all(campaign: Campaign) -> None:
+    per_operation = Counter[str]()
+    for (operation, _), n in campaign.cases.items():
+        per_operation[operation] += n
+    assert set(per_operation) == set(OPERATIONS), campaign.summary()
+    for operation, examples in FUZZ_EXAMPLES.items():
+        # Hypothesis stops early only when it has exhausted a strategy; these never are.
+        assert per_operation[operation] >= 2 * examples, campaign.summary()
+    assert campaign.total >= MIN_CASES, campaign.summary()
+    # Not everything was refused: real scoring happened on both scoring routes.
+    assert campaign.statuses[("POST /score", 200)] > 0, campaign.summary()
+    assert campaign.statuses[("POST /rank", 200)] > 0, campaign.summary()
+
+
+def test_no_case_gets_a_server_error_or_goes_unanswered(campaign: Campaign) -> None:
+    problems = campaign.of_kind("server-error") + campaign.of_kind("lost")
+    assert not problems, describe(problems)
+
+
+def test_every_response_conforms_to_the_spec(campaign: Campaign) -> None:
+    """Status documented for the route, content type, body schema, invalid data rejected."""
+    problems = campaign.of_kind("spec")
+    assert not problems, describe(problems)
+
+
+def test_every_error_body_is_an_error_response(campaign: Campaign) -> None:
+    """Documented status or not (405, 400, ...), a client sees the one stable error body."""
+    problems = campaign.of_kind("error-body")
+    assert not problems, describe(problems)
+
+
+def test_every_scored_request_is_answered_item_for_item(campaign: Campaign) -> None:
+    problems = campaign.of_kind("answer")
+    assert not problems, describe(problems)
+
+
+# --- hand-picked hostile bodies -----------------------------------------------------------------
+
+# Inputs the generator does not produce: hypothesis draws no lone surrogates (which JSON's
+# \uXXXX escapes can spell), schemathesis sends UTF-8 only, and nesting stays shallow. Each
+# must get a documented, non-5xx status and, for an error, an ErrorResponse body.
+SCORE_OK = '"items": [{"prompt": "Hi", "response": "Hello"}]'
+HOSTILE: dict[str, tuple[str, bytes]] = {
+    "body not UTF-8": ("/score", b"\xff\xfe{"),
+    "JSON in Latin-1": ("/score", '{"items": [{"prompt": "café", "response": "oui"}]}'.encode("latin-1")),
+    "JSON nested 1500 deep": ("/score", b'{"items": ' + b"[" * 1500 + b"]" * 1500 + b"}"),
+    "lone surrogate in a response": ("/score", b'{"items": [{"prompt": "Hi", "response": "a\\ud800b"}]}'),
+    "lone surrogate in a prompt": ("/score", b'{"items": [{"prompt": "\\udfff", "response": "ok"}]}'),
+    "lone surrogate in messages": (
+        "/score",
+        b'{"items": [{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "\\ud83d"}]}]}',
+    ),
+    "lone surrogate in /rank responses": ("/rank", b'{"prompt": "Hi", "responses": ["a\\ud800", "b"]}'),
+    "lone surrogate in a thresholds name": (
+        "/score",
+        b"{" + SCORE_OK.encode() + b', "thresholds": {"\\ud800": {"min": 1}}}',
+    ),
+    "lone surrogate in a /rank thresholds name": (
+        "/rank",
+        b'{"prompt": "Hi", "responses": ["a", "b"], "thresholds": {"\\udc00": {"max": 1}}}',
+    ),
+    "lone surrogate in a weights name": ("/score", b"{" + SCORE_OK.encode() + b', "weights": {"\\ud800": 1}}'),
+    "NUL characters": ("/score", b'{"items": [{"prompt": "\\u0000", "response": "a\\u0000b"}]}'),
+    "UTF-16 with BOM": ("/score", ("{" + SCORE_OK + "}").encode("utf-16")),
+    "NaN weight": ("/score", b"{" + SCORE_OK.encode() + b', "weights": {"helpfulness": NaN}}'),
+    "threshold 1e400": ("/score", b"{" + SCORE_OK.encode() + b', "thresholds": {"aggregate": {"min": 1e400}}}'),
+    "empty body": ("/score", b""),
+    "JSON null": ("/rank", b"null"),
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_hostile_body_gets_a_documented_client_error_or_a_score(served: Served, name: str) -> None:
+    path, body = HOSTILE[name]
+    assert served.ready
+    with asgi.get_client(served.app) as client:
+        try:
+            response = client.post(path, data=body, headers={"content-type": "application/json"}, timeout=CALL_TIMEOUT)
+        except requests.Timeout:
+            pytest.fail(f"{name}: no answer within {CALL_TIMEOUT:g} s")
+        except Exception as exc:  # raised by the app: a real server answers 500 internal_error
+            pytest.fail(f"{name}: POST {path} -> 500 (the app raised {type(exc).__name__}: {exc}); body {body!r:.200}")
+    status = response.status_code
+    assert status < 500, f"{name}: POST {path} -> {status} {response.text[:300]}; body {body!r:.200}"
+    assert status in served.documented("POST", path), (
+        f"{name}: POST {path} -> {status}, documented {sorted(served.documented('POST', path))}: "
+        f"{response.text[:300]}; body {body!r:.200}"
+    )
+    if status >= 400:
+        assert not served.validate_error(response.json()), response.text
