@@ -113,7 +113,23 @@ class Threshold(BaseModel):
         return self
 
 
-class ScoreRequest(BaseModel):
+class RequestOptions(BaseModel):
+    """Options shared by /score and /rank."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    weights: dict[Text, FiniteFloat] | None = Field(
+        None, description="Aggregate weights for this request; unnamed attributes weigh 0."
+    )
+    thresholds: dict[Text, Threshold] | None = Field(
+        None, description="Bounds per attribute name or `aggregate`; `failed` lists those not met."
+    )
+    truncation: Literal["none", "left"] = Field(
+        "none", description="`left` cuts the oldest context of items over the token limit; `none` rejects them."
+    )
+
+
+class ScoreRequest(RequestOptions):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -127,15 +143,6 @@ class ScoreRequest(BaseModel):
     )
 
     items: list[ScoreItem] = Field(min_length=1, description="What to score, in order.")
-    weights: dict[Text, FiniteFloat] | None = Field(
-        None, description="Aggregate weights for this request; unnamed attributes weigh 0."
-    )
-    thresholds: dict[Text, Threshold] | None = Field(
-        None, description="Bounds per attribute name or `aggregate`; `failed` lists those not met."
-    )
-    truncation: Literal["none", "left"] = Field(
-        "none", description="`left` cuts the oldest context of items over the token limit; `none` rejects them."
-    )
 
 
 def _non_blank_response(value: str) -> str:
@@ -147,7 +154,7 @@ def _non_blank_response(value: str) -> str:
 ResponseText = Annotated[str, AfterValidator(_unicode_text), AfterValidator(_non_blank_response)]
 
 
-class RankRequest(BaseModel):
+class RankRequest(RequestOptions):
     """One conversation context and several candidate responses to rank against each other."""
 
     model_config = ConfigDict(
@@ -175,15 +182,6 @@ class RankRequest(BaseModel):
     )
     responses: list[ResponseText] = Field(
         min_length=2, description="Candidate assistant responses; `index` in the results is the position here."
-    )
-    weights: dict[Text, FiniteFloat] | None = Field(
-        None, description="Aggregate weights for this request; unnamed attributes weigh 0."
-    )
-    thresholds: dict[Text, Threshold] | None = Field(
-        None, description="Bounds per attribute name or `aggregate`; `failed` lists those not met."
-    )
-    truncation: Literal["none", "left"] = Field(
-        "none", description="`left` cuts the oldest context of items over the token limit; `none` rejects them."
     )
 
     @field_validator("messages")
