@@ -124,13 +124,7 @@ def create_app(settings: Settings, model: RewardModel | None = None) -> FastAPI:
         runtime.model = loaded
         engine = BatchingEngine(
             lambda rows: loaded.scorer.score(rows).tolist(),
-            EngineLimits(
-                max_batch_tokens=settings.max_batch_tokens,
-                max_batch_size=settings.max_batch_size,
-                max_wait=settings.max_wait_ms / 1000,
-                max_queue_items=settings.queue_depth,
-                max_queue_tokens=settings.max_queue_tokens,
-            ),
+            EngineLimits.from_settings(settings),
             on_batch=metrics.observe_batch,
         )
         metrics.track_queue(lambda: engine.queue_depth, lambda: engine.queued_tokens)

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from .config import Settings
 from .errors import DeadlineExceeded, InvalidInput, ModelFailure, Overloaded, RewardServiceError, ShuttingDown
 
 logger = logging.getLogger(__name__)
@@ -42,8 +43,22 @@ class EngineLimits:
     max_batch_tokens: int = 8192  # rows x longest row, per forward pass
     max_batch_size: int = 64
     max_wait: float = 0.005  # seconds the oldest item may wait for company
+    # Padding share a batch may carry. On CPU one long item already nears the matmul peak, so
+    # a batch pays off only when it adds little padding (see BENCHMARKS.md).
+    max_padding: float = 0.1
     max_queue_items: int = 4096
     max_queue_tokens: int = 1_048_576
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EngineLimits:
+        return cls(
+            max_batch_tokens=settings.max_batch_tokens,
+            max_batch_size=settings.max_batch_size,
+            max_wait=settings.max_wait_ms / 1000,
+            max_padding=settings.max_padding,
+            max_queue_items=settings.queue_depth,
+            max_queue_tokens=settings.max_queue_tokens,
+        )
 
 
 @dataclass(frozen=True)
@@ -248,25 +263,30 @@ class BatchingEngine:
         self._pending = keep
 
     def _select(self, pending: list[_Item]) -> list[_Item]:
-        """The oldest item plus the neighbours in length that add the least padding."""
+        """The oldest item plus the neighbours in length that add the least padding, while the
+        batch stays within the token budget and its padding share within `max_padding`."""
         limits = self.limits
         by_length = sorted(pending, key=lambda item: item.length)
         start = by_length.index(pending[0])
         lo, hi = start, start + 1  # by_length[lo:hi] is the batch
-        longest = pending[0].length
+        longest = real = pending[0].length
         while hi - lo < limits.max_batch_size:
             rows = hi - lo + 1
-            options = []
+            options = []  # (padding added, padded tokens after, real tokens after, direction)
             if lo > 0:  # a shorter item: the batch stays as wide
-                shorter = by_length[lo - 1]
-                options.append((longest - shorter.length, rows * longest, -1))
+                shorter = by_length[lo - 1].length
+                options.append((longest - shorter, rows * longest, real + shorter, -1))
             if hi < len(by_length):  # a longer item widens every row
                 wider = by_length[hi].length
-                options.append(((wider - longest) * (rows - 1), rows * wider, +1))
-            fitting = [option for option in options if option[1] <= limits.max_batch_tokens]
+                options.append(((wider - longest) * (rows - 1), rows * wider, real + wider, +1))
+            fitting = [
+                option
+                for option in options
+                if option[1] <= limits.max_batch_tokens and option[1] - option[2] <= limits.max_padding * option[1]
+            ]
             if not fitting:
                 break
-            _, _, direction = min(fitting)
+            _, _, real, direction = min(fitting)
             if direction < 0:
                 lo -= 1
             else:

@@ -93,11 +93,15 @@ EngineFactory = Callable[..., BatchingEngine]
 
 @pytest.fixture
 def make_engine() -> Iterator[EngineFactory]:
-    """`make_engine(fake, **limits)`: a started engine; its gate is opened and it is stopped after the test."""
+    """`make_engine(fake, **limits)`: a started engine; its gate is opened and it is stopped after the test.
+
+    The fake's rows are a few tokens long, so any two differ a lot in relative length: padding
+    is left unlimited (max_padding=1) unless a test sets it, so batching itself is what is tested.
+    """
     made: list[tuple[BatchingEngine, FakeModel]] = []
 
     def make(fake: FakeModel, *, on_batch: Callable[[BatchStats], None] | None = None, **limits: Any) -> BatchingEngine:
-        engine = BatchingEngine(fake, EngineLimits(**limits), on_batch=on_batch)
+        engine = BatchingEngine(fake, EngineLimits(**{"max_padding": 1.0, **limits}), on_batch=on_batch)
         engine.start()
         made.append((engine, fake))
         return engine
@@ -530,3 +534,26 @@ def test_score_before_start_is_refused() -> None:
     engine = BatchingEngine(FakeModel())
     with pytest.raises(ShuttingDown):
         run(engine.score([[1]]))
+
+
+def test_batches_carry_at_most_max_padding(make_engine: EngineFactory) -> None:
+    """With a padding cap, items of very different lengths are not padded into one batch."""
+    fake = FakeModel()
+    engine = make_engine(fake, max_padding=0.1, max_wait=0.05)
+    rows = [(BLOCK,), *[tuple(range(1, 1 + n)) for n in (10, 11, 12, 40, 41, 42)]]
+
+    async def body() -> None:
+        first = asyncio.create_task(engine.score([rows[0]], timeout=WAIT))
+        await asyncio.sleep(0.05)  # the blocker is running, so the rest queue together
+        rest = [asyncio.create_task(engine.score([row], timeout=WAIT)) for row in rows[1:]]
+        await asyncio.sleep(0.05)
+        fake.gate.set()
+        await asyncio.wait_for(asyncio.gather(first, *rest), WAIT)
+
+    asyncio.run(body())
+    batches = fake.batches_after_blocker()
+    for batch in batches:
+        padded = len(batch) * max(map(len, batch))
+        assert padded - sum(map(len, batch)) <= 0.1 * padded, batch
+    assert sorted(len(row) for batch in batches for row in batch) == [10, 11, 12, 40, 41, 42]
+    assert any(len(batch) > 1 for batch in batches)

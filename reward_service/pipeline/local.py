@@ -4,6 +4,7 @@ uses, without HTTP. Importing this module imports torch; the remote mode never d
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
@@ -71,10 +72,8 @@ async def local_backend(
     torch.set_num_threads(settings.threads)
     engine = BatchingEngine(
         lambda rows: loaded.scorer.score(rows).tolist(),
-        EngineLimits(
-            max_batch_tokens=settings.max_batch_tokens,
-            max_batch_size=settings.max_batch_size,
-            max_wait=settings.max_wait_ms / 1000,
+        dataclasses.replace(
+            EngineLimits.from_settings(settings),
             max_queue_items=window_items,
             max_queue_tokens=window_items * loaded.spec.max_tokens,
         ),
