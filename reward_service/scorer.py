@@ -75,30 +75,6 @@ class Scorer:
             return torch.empty(0, self.num_labels)
         return self.head(self.features(rows, padding_side=padding_side)).float().cpu()  # [B, L]
 
-    def score_grouped(
-        self,
-        rows: Sequence[Sequence[int]],
-        *,
-        min_shared_tokens: int | None = None,
-        max_batch_tokens: int | None = None,
-    ) -> torch.Tensor:
-        """Like `score`, but rows sharing a long token prefix (best-of-N) compute it only once.
-
-        Same result as `score(rows)`, shape [len(rows), num_labels]; see `reward_service.prefix`.
-        `min_shared_tokens` (default `prefix.DEFAULT_MIN_SHARED_TOKENS`) is the shortest prefix
-        worth a separate pass; `max_batch_tokens` caps each suffix batch at rows x (prefix +
-        longest suffix) tokens.
-        """
-        # Imported here: prefix.py builds on this module (read_position), not the other way round.
-        from .prefix import DEFAULT_MIN_SHARED_TOKENS, score_grouped
-
-        return score_grouped(
-            self,
-            rows,
-            min_shared_tokens=DEFAULT_MIN_SHARED_TOKENS if min_shared_tokens is None else min_shared_tokens,
-            max_batch_tokens=max_batch_tokens,
-        )
-
     @torch.inference_mode()
     def features(self, rows: Sequence[Sequence[int]], *, padding_side: PaddingSide = "right") -> torch.Tensor:
         """The backbone's last hidden state at each row's read position, shape [len(rows), hidden].

@@ -234,7 +234,7 @@ def test_score_grouped_equals_reference_on_a_mixed_batch(
     rows = [group_a[0], group_b[0], loners[0], *group_a[1:3], group_b[1], group_a[3], group_b[2]]
 
     with recorded_calls(model.scorer) as calls:
-        scores = model.scorer.score_grouped(rows)  # the Scorer's entry point to prefix.score_grouped
+        scores = score_grouped(model.scorer, rows)
 
     torch.testing.assert_close(scores, reference_logits(ref, rows), atol=ATOL, rtol=0)
     torch.testing.assert_close(scores, model.scorer.score(rows), atol=ATOL, rtol=0)
