@@ -23,10 +23,10 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 from tqdm import tqdm
-from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedConfig
+from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedConfig, PreTrainedTokenizerBase
 
 from .formatting import ConversationEncoder
-from .helpsteer import RatedResponse, load_rated
+from .helpsteer import load_rated
 from .scorer import Scorer
 from .spec import HELPSTEER2_ATTRIBUTES, NEMOTRON_WEIGHTS, REWARD_CONFIG_FILE, Pooling
 
@@ -211,7 +211,7 @@ def train(options: TrainOptions) -> dict[str, object]:
     }
     for split in data:
         report[split] = evaluate(features[split] @ w.T, labels[split], keys[split], weights)
-    write_checkpoint(options, w, pad_token_id, report)
+    write_checkpoint(options, w, pad_token_id, report, config=backbone_config(options), tokenizer=tokenizer)
     return report
 
 
@@ -231,18 +231,25 @@ _LAYER_KEY = re.compile(r"(?:^|\.)layers\.(\d+)\.")
 
 def keep_tensor(key: str, num_layers: int) -> bool:
     """Whether a backbone tensor belongs in a reward checkpoint with `num_layers` layers."""
-    if key.startswith("lm_head."):
-        return False
+    if key.startswith(("lm_head.", "score.")):
+        return False  # another model's output layer; the reward head is written separately
     layer = _LAYER_KEY.search(key)
     return layer is None or int(layer.group(1)) < num_layers
 
 
-def write_checkpoint(options: TrainOptions, weight: torch.Tensor, pad_token_id: int | None, report: dict) -> None:
+def write_checkpoint(
+    options: TrainOptions,
+    weight: torch.Tensor,
+    pad_token_id: int | None,
+    report: dict,
+    *,
+    config: PreTrainedConfig,
+    tokenizer: PreTrainedTokenizerBase,
+) -> None:
     """A sequence-classification checkpoint: backbone weights (linked or copied), the head as its
     own shard, an index joining them, config, tokenizer, reward_config and the report."""
     out = options.out
     out.mkdir(parents=True, exist_ok=True)
-    config = backbone_config(options)
     architecture = type(config).__name__.removesuffix("Config") + "ForSequenceClassification"
     config.architectures = [architecture]
     config.num_labels = len(HELPSTEER2_ATTRIBUTES)
@@ -251,7 +258,7 @@ def write_checkpoint(options: TrainOptions, weight: torch.Tensor, pad_token_id: 
     config.pad_token_id = pad_token_id
     config.problem_type = "regression"
     config.save_pretrained(out)
-    AutoTokenizer.from_pretrained(options.backbone).save_pretrained(out)
+    tokenizer.save_pretrained(out)
 
     save_file({"score.weight": weight.contiguous()}, str(out / HEAD_FILE))
     weight_map = {"score.weight": HEAD_FILE}
@@ -286,4 +293,4 @@ def main_train(options: TrainOptions) -> int:
     return 0
 
 
-__all__ = ["RatedResponse", "TrainOptions", "evaluate", "fit_ridge", "main_train", "train"]
+__all__ = ["TrainOptions", "evaluate", "fit_ridge", "main_train", "train"]
