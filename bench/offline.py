@@ -189,7 +189,7 @@ def engine_path(workload: str, scorer: Scorer, rows: Rows, shape: ModelShape, li
     def run() -> int:
         batches.clear()
         asyncio.run(submit())
-        return sum(stats.padded_tokens for stats in batches)
+        return sum(stats.computed_tokens for stats in batches)
 
     return _timed(workload, OURS, rows, shape, run, warmup=lambda: scorer.score(rows[:2]))
 

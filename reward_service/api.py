@@ -44,7 +44,7 @@ from .schemas import (
     ScoreRequest,
     ScoreResponse,
 )
-from .service import RewardService
+from .service import RewardService, start_engine
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -122,13 +122,13 @@ def create_app(settings: Settings, model: RewardModel | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loaded = runtime.model or (await asyncio.to_thread(load_configured, settings))[0]
         runtime.model = loaded
-        engine = BatchingEngine(
-            lambda rows: loaded.scorer.score(rows).tolist(),
+        engine = start_engine(
+            loaded,
             EngineLimits.from_settings(settings),
+            shared_prefix_min_tokens=settings.shared_prefix_min_tokens,
             on_batch=metrics.observe_batch,
         )
         metrics.track_queue(lambda: engine.queue_depth, lambda: engine.queued_tokens)
-        engine.start()
         runtime.engine = engine
         runtime.service = RewardService(loaded, engine, max_chars_per_item=settings.max_chars_per_item)
         warmup = asyncio.create_task(_warm_up(runtime))

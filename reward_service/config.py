@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     max_batch_tokens: int = Field(8192, ge=1, description="Padded tokens (rows x longest row) per forward pass.")
     max_batch_size: int = Field(64, ge=1, description="Rows per forward pass.")
     max_padding: float = Field(0.1, ge=0, le=1, description="Padding share (of padded tokens) a batch may carry.")
+    shared_prefix_min_tokens: int = Field(
+        32,
+        ge=0,
+        description="Rows sharing at least this many leading tokens run that prefix once (best-of-N); 0: off.",
+    )
     max_wait_ms: float = Field(5.0, ge=0, description="How long the oldest queued item waits for company.")
     queue_depth: int = Field(4096, ge=1, description="Items that may wait in the queue; beyond it, 429.")
     max_queue_tokens: int = Field(1_048_576, ge=1, description="Tokens that may wait in the queue; beyond it, 429.")

@@ -7,6 +7,11 @@ A batch closes when the queue holds a budget's worth of tokens or the oldest ite
 `max_wait` seconds. Model work runs on the worker thread, never on the event loop; results go
 back to the loop through `call_soon_threadsafe`.
 
+Rows that share a long leading run of tokens (best-of-N: one prompt, several responses) can be
+batched around that prefix instead: the model computes the prefix once and each row's suffix
+on top of it (`PrefixSharing`). The oldest item's prefix-mates are looked up first; the batch
+is taken when it computes fewer tokens than the same rows would unshared.
+
 Every request's future is settled exactly once: with its scores, or with the error of the
 batch that failed it, a deadline, or shutdown. Items of a request that was cancelled (client
 gone, deadline passed) are dropped from the queue without being computed.
@@ -25,11 +30,13 @@ from dataclasses import dataclass, field
 
 from .config import Settings
 from .errors import DeadlineExceeded, InvalidInput, ModelFailure, Overloaded, RewardServiceError, ShuttingDown
+from .prefix import common_prefix_length
 
 logger = logging.getLogger(__name__)
 
 Scores = tuple[float, ...]
 BatchFn = Callable[[Sequence[Sequence[int]]], Sequence[Sequence[float]]]
+SharedFn = Callable[[Sequence[int], Sequence[Sequence[int]]], Sequence[Sequence[float]]]
 
 
 class RequestTooLarge(InvalidInput):
@@ -62,11 +69,29 @@ class EngineLimits:
 
 
 @dataclass(frozen=True)
+class PrefixSharing:
+    """How the engine may score rows that share a prefix: `score_shared(prefix, suffixes)` gives
+    the scores of the rows `prefix + suffixes[i]`, computing the prefix once.
+
+    `read(row)` is the index a row is scored at; a prefix never reaches past it, so every row
+    is read inside its own suffix. Rows sharing fewer than `min_tokens` leading ids are not
+    worth the extra forward pass over the prefix.
+    """
+
+    score_shared: SharedFn
+    read: Callable[[Sequence[int]], int]
+    min_tokens: int = 32
+    # Prefix-mates of the oldest item considered per batch: bounds the work of choosing a batch.
+    max_candidates: int = 256
+
+
+@dataclass(frozen=True)
 class BatchStats:
     rows: int
-    tokens: int  # real tokens
-    padded_tokens: int  # rows x longest row
+    tokens: int  # real tokens of the rows
+    computed_tokens: int  # rows x longest row; prefix + rows x longest suffix when shared
     seconds: float
+    shared_prefix: int = 0  # tokens computed once for every row of the batch
 
 
 @dataclass(eq=False)
@@ -90,10 +115,23 @@ class _Item:
     index: int
     token_ids: Sequence[int]
     enqueued: float
+    read: int = 0  # where the row is scored; prefixes stop at or before it
+    prefix_key: int | None = None  # hash of the first `min_tokens` ids, when a prefix could be shared
 
     @property
     def length(self) -> int:
         return len(self.token_ids)
+
+
+@dataclass(frozen=True)
+class _Batch:
+    items: list[_Item]
+    shared_prefix: int = 0  # > 0: items[i].token_ids[:shared_prefix] is the same for every item
+
+    @property
+    def computed_tokens(self) -> int:
+        longest = max(item.length for item in self.items)
+        return self.shared_prefix + len(self.items) * (longest - self.shared_prefix)
 
 
 class BatchingEngine:
@@ -104,10 +142,12 @@ class BatchingEngine:
         score_batch: BatchFn,
         limits: EngineLimits = EngineLimits(),
         *,
+        sharing: PrefixSharing | None = None,
         on_batch: Callable[[BatchStats], None] | None = None,
     ) -> None:
         self._score_batch = score_batch
         self.limits = limits
+        self._sharing = sharing
         self._on_batch = on_batch
         self._lock = threading.Lock()
         self._wakeup = threading.Condition(self._lock)
@@ -193,9 +233,17 @@ class BatchingEngine:
                     f"the queue is full ({len(self._pending)} items, {self._queued_tokens} tokens waiting)",
                     retry_after=self._retry_after(),
                 )
-            self._pending.extend(_Item(request, i, row, now) for i, row in enumerate(rows))
+            self._pending.extend(self._item(request, i, row, now) for i, row in enumerate(rows))
             self._queued_tokens += tokens
             self._wakeup.notify()
+
+    def _item(self, request: _Request, index: int, row: Sequence[int], now: float) -> _Item:
+        sharing = self._sharing
+        if sharing is None:
+            return _Item(request, index, row, now)
+        read = sharing.read(row)
+        key = hash(tuple(row[: sharing.min_tokens])) if read >= sharing.min_tokens else None
+        return _Item(request, index, row, now, read, key)
 
     def _retry_after(self) -> float:
         rate = self._tokens_per_second
@@ -227,7 +275,7 @@ class BatchingEngine:
             self._fail_all(ModelFailure(f"the scoring worker stopped unexpectedly ({type(exc).__name__})"))
             raise
 
-    def _next_batch(self) -> list[_Item] | None:
+    def _next_batch(self) -> _Batch | None:
         limits = self.limits
         with self._wakeup:
             while True:
@@ -242,10 +290,10 @@ class BatchingEngine:
                 if full or wait <= 0 or self._stopping:
                     break
                 self._wakeup.wait(wait)
-            batch = self._select(self._pending)
-            chosen = {id(item) for item in batch}
+            batch = self._select_shared(self._pending) or _Batch(self._select(self._pending))
+            chosen = {id(item) for item in batch.items}
             self._pending = [item for item in self._pending if id(item) not in chosen]
-            self._queued_tokens -= sum(item.length for item in batch)
+            self._queued_tokens -= sum(item.length for item in batch.items)
             return batch
 
     def _drop_dead(self) -> None:
@@ -294,11 +342,51 @@ class BatchingEngine:
                 hi += 1
         return by_length[lo:hi]
 
-    def _process(self, batch: list[_Item]) -> None:
-        rows = [item.token_ids for item in batch]
+    def _select_shared(self, pending: list[_Item]) -> _Batch | None:
+        """The oldest item and prefix-mates scored on their shared prefix, when that computes
+        fewer tokens than scoring the same rows unshared; else None.
+
+        Candidates share the oldest item's first `min_tokens` ids. Each distinct depth of
+        sharing with it is a possible split (8 answers to one prompt share the whole prompt,
+        while every conversation may share a system turn); at each we add rows nearest in
+        length while the batch saves more and fits the budget, and keep the split that saves most.
+        """
+        sharing, limits = self._sharing, self.limits
+        anchor = pending[0]
+        if sharing is None or anchor.prefix_key is None or limits.max_batch_size < 2:
+            return None
+        mates = [item for item in pending[1:] if item.prefix_key == anchor.prefix_key][: sharing.max_candidates]
+        depth = {id(item): min(common_prefix_length((anchor.token_ids, item.token_ids)), item.read) for item in mates}
+        best: _Batch | None = None
+        best_saved = 0
+        for level in sorted({d for d in depth.values() if d >= sharing.min_tokens}, reverse=True):
+            split = min(level, anchor.read)
+            eligible = [item for item in mates if depth[id(item)] >= level]
+            eligible.sort(key=lambda item: abs(item.length - anchor.length))
+            chosen, real, longest, saved = [anchor], anchor.length, anchor.length, 0
+            for item in eligible:
+                if len(chosen) == limits.max_batch_size:
+                    break
+                rows, wider = len(chosen) + 1, max(longest, item.length)
+                computed = split + rows * (wider - split)
+                if rows * wider <= limits.max_batch_tokens and real + item.length - computed > saved:
+                    chosen.append(item)
+                    real, longest, saved = real + item.length, wider, real + item.length - computed
+            if saved > best_saved:
+                best, best_saved = _Batch(chosen, split), saved
+        return best
+
+    def _process(self, batch: _Batch) -> None:
+        rows = [item.token_ids for item in batch.items]
+        split = batch.shared_prefix
         started = time.perf_counter()
         try:
-            outputs = [tuple(float(value) for value in output) for output in self._score_batch(rows)]
+            if split:
+                assert self._sharing is not None  # only then are shared batches formed
+                scored = self._sharing.score_shared(rows[0][:split], [row[split:] for row in rows])
+            else:
+                scored = self._score_batch(rows)
+            outputs = [tuple(float(value) for value in output) for output in scored]
             if len(outputs) != len(rows):
                 raise ModelFailure(f"the model returned {len(outputs)} results for {len(rows)} inputs")
             if len({len(output) for output in outputs}) > 1:
@@ -311,7 +399,7 @@ class BatchingEngine:
                 else ModelFailure(f"the model failed on the batch holding this request ({type(exc).__name__})")
             )
             with self._lock:
-                for item in batch:
+                for item in batch.items:
                     self._settle_locked(item.request, error=error)
             return
         seconds = time.perf_counter() - started
@@ -321,9 +409,9 @@ class BatchingEngine:
             previous = self._tokens_per_second
             self._tokens_per_second = rate if previous == 0 else 0.8 * previous + 0.2 * rate
         if self._on_batch is not None:
-            self._on_batch(BatchStats(len(rows), tokens, len(rows) * max(map(len, rows)), seconds))
+            self._on_batch(BatchStats(len(rows), tokens, batch.computed_tokens, seconds, split))
         with self._lock:
-            for item, output in zip(batch, outputs, strict=True):
+            for item, output in zip(batch.items, outputs, strict=True):
                 request = item.request
                 if request.closed:
                     continue

@@ -30,9 +30,14 @@ class Metrics:
             "reward_batch_rows", "Rows per forward pass.", buckets=_ROW_BUCKETS, registry=self.registry
         )
         self.batch_tokens = Histogram(
-            "reward_batch_padded_tokens",
-            "Padded tokens (rows x longest row) per forward pass.",
+            "reward_batch_computed_tokens",
+            "Tokens computed per batch: rows x longest row, or a shared prefix once plus rows x longest suffix.",
             buckets=_TOKEN_BUCKETS,
+            registry=self.registry,
+        )
+        self.prefix_tokens_reused = Counter(
+            "reward_shared_prefix_tokens_reused",
+            "Prefix tokens not recomputed because rows of a batch shared them.",
             registry=self.registry,
         )
         self.batch_seconds = Histogram(
@@ -45,7 +50,8 @@ class Metrics:
 
     def observe_batch(self, stats: BatchStats) -> None:
         self.batch_rows.observe(stats.rows)
-        self.batch_tokens.observe(stats.padded_tokens)
+        self.batch_tokens.observe(stats.computed_tokens)
+        self.prefix_tokens_reused.inc((stats.rows - 1) * stats.shared_prefix)
         self.batch_seconds.observe(stats.seconds)
         self.tokens.inc(stats.tokens)
         self.items.inc(stats.rows)

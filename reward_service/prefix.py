@@ -29,8 +29,7 @@ import torch
 from transformers import DynamicCache
 from transformers.cache_utils import DynamicLayer, DynamicSlidingWindowLayer
 
-from .scorer import read_position
-from .spec import Pooling
+from .spec import Pooling, read_position
 
 if TYPE_CHECKING:
     from .scorer import Scorer
@@ -60,13 +59,19 @@ def common_prefix_length(rows: Sequence[Sequence[int]]) -> int:
     """Length of the longest token prefix that every row starts with (0 for no rows)."""
     if not rows:
         return 0
-    first = rows[0]
-    length = min(len(row) for row in rows)
+    first = tuple(rows[0])
+    length = len(first)
     for row in rows[1:]:
-        index = 0
-        while index < length and row[index] == first[index]:
-            index += 1
-        length = index
+        # Bisection on slice equality: a few comparisons done in C instead of one per token.
+        other = tuple(row)
+        lo, hi = 0, min(length, len(other))  # first[:lo] == other[:lo]; the answer is in [lo, hi]
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if first[lo:mid] == other[lo:mid]:
+                lo = mid
+            else:
+                hi = mid - 1
+        length = lo
     return length
 
 

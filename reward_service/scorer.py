@@ -17,24 +17,10 @@ import torch
 from torch import nn
 from transformers import PreTrainedModel
 
-from .spec import Pooling
+from .prefix import score_shared_prefix
+from .spec import Pooling, read_position
 
 PaddingSide = Literal["left", "right"]
-
-
-def read_position(token_ids: Sequence[int], pad_token_id: int | None, pooling: Pooling) -> int:
-    """Index, within the unpadded row, of the token whose hidden state is scored.
-
-    With `last_non_pad` this is exactly transformers' rule for a single unpadded input:
-    the rightmost id that is not `pad_token_id`, or the last token when no pad id is set
-    (and index 0, as transformers' argmax gives, in the degenerate all-pad row).
-    """
-    if pooling == "last_token" or pad_token_id is None:
-        return len(token_ids) - 1
-    for index in range(len(token_ids) - 1, -1, -1):
-        if token_ids[index] != pad_token_id:
-            return index
-    return 0
 
 
 class Scorer:
@@ -74,6 +60,13 @@ class Scorer:
         if not rows:
             return torch.empty(0, self.num_labels)
         return self.head(self.features(rows, padding_side=padding_side)).float().cpu()  # [B, L]
+
+    def score_shared(self, prefix_ids: Sequence[int], suffix_rows: Sequence[Sequence[int]]) -> torch.Tensor:
+        """Scores of the rows `prefix_ids + suffix_rows[i]`, running the shared prefix once.
+
+        Equal to `score` on the full rows up to float rounding; see `prefix.score_shared_prefix`.
+        """
+        return score_shared_prefix(self, prefix_ids, suffix_rows)
 
     @torch.inference_mode()
     def features(self, rows: Sequence[Sequence[int]], *, padding_side: PaddingSide = "right") -> torch.Tensor:

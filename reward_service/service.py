@@ -7,17 +7,22 @@ anything is queued, so a bad item is rejected with its index and never fails a b
 from __future__ import annotations
 
 import asyncio
+import functools
+import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from .engine import BatchingEngine
+from .engine import BatchingEngine, BatchStats, EngineLimits, PrefixSharing
 from .errors import InvalidInput, ModelFailure
 from .formatting import Conversation, Encoded, Truncation
 from .loading import RewardModel
+from .prefix import config_unsupported_reason
 from .schemas import ItemResult
-from .spec import AGGREGATE, ModelSpec, check_weights
+from .spec import AGGREGATE, ModelSpec, check_weights, read_position
+
+logger = logging.getLogger(__name__)
 
 Bounds = tuple[float | None, float | None]  # (min, max)
 
@@ -75,6 +80,35 @@ def check_thresholds(spec: ModelSpec, thresholds: Mapping[str, Bounds] | None) -
                 f"thresholds: unknown name {name!r}; accepted: {list(accepted)}", loc=("thresholds", name)
             )
     return dict(thresholds or {})
+
+
+def start_engine(
+    model: RewardModel,
+    limits: EngineLimits,
+    *,
+    shared_prefix_min_tokens: int = 32,
+    on_batch: Callable[[BatchStats], None] | None = None,
+) -> BatchingEngine:
+    """A started engine scoring with `model`'s scorer.
+
+    Rows sharing `shared_prefix_min_tokens` leading tokens or more are batched on their shared
+    prefix when the model's attention lets a prefix cache be reused exactly; 0 turns that off.
+    """
+    scorer = model.scorer
+    sharing = None
+    if shared_prefix_min_tokens > 0:
+        reason = config_unsupported_reason(scorer.backbone.config)
+        if reason is None:
+            sharing = PrefixSharing(
+                score_shared=lambda prefix, suffixes: scorer.score_shared(prefix, suffixes).tolist(),
+                read=functools.partial(read_position, pad_token_id=scorer.pad_token_id, pooling=scorer.pooling),
+                min_tokens=shared_prefix_min_tokens,
+            )
+        else:
+            logger.info("shared-prefix scoring is off for this model: %s", reason)
+    engine = BatchingEngine(lambda rows: scorer.score(rows).tolist(), limits, sharing=sharing, on_batch=on_batch)
+    engine.start()
+    return engine
 
 
 class RewardService:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -49,6 +49,21 @@ Pooling = Literal["last_non_pad", "last_token"]
 POOLINGS: tuple[str, ...] = ("last_non_pad", "last_token")
 
 _GENERIC_LABEL = re.compile(r"LABEL_\d+")
+
+
+def read_position(token_ids: Sequence[int], pad_token_id: int | None, pooling: Pooling) -> int:
+    """Index, within the unpadded row, of the token whose hidden state is scored.
+
+    With `last_non_pad` this is exactly transformers' rule for a single unpadded input:
+    the rightmost id that is not `pad_token_id`, or the last token when no pad id is set
+    (and index 0, as transformers' argmax gives, in the degenerate all-pad row).
+    """
+    if pooling == "last_token" or pad_token_id is None:
+        return len(token_ids) - 1
+    for index in range(len(token_ids) - 1, -1, -1):
+        if token_ids[index] != pad_token_id:
+            return index
+    return 0
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,18 @@ class GatedScorer:
     def release(self) -> None:
         self.gate.set()
 
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)  # the model, pad id and pooling the engine asks about
+
     def score(self, rows: Sequence[Sequence[int]], padding_side: str = "right") -> torch.Tensor:
+        self._enter(rows)
+        return self.inner.score(rows, padding_side=padding_side)
+
+    def score_shared(self, prefix: Sequence[int], suffixes: Sequence[Sequence[int]]) -> torch.Tensor:
+        self._enter([[*prefix, *suffix] for suffix in suffixes])
+        return self.inner.score_shared(prefix, suffixes)
+
+    def _enter(self, rows: Sequence[Sequence[int]]) -> None:
         batch = [tuple(int(token) for token in row) for row in rows]
         with self._lock:
             self.batches.append(batch)
@@ -109,7 +120,6 @@ class GatedScorer:
                 raise TimeoutError("the test never released the gate")
         if self.fail_when is not None and self.fail_when(batch):
             raise RuntimeError("injected fault")
-        return self.inner.score(rows, padding_side=padding_side)
 
     def computed(self) -> set[Row]:
         with self._lock:

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from reward_service.engine import BatchingEngine, BatchStats, EngineLimits, RequestTooLarge
+from reward_service.engine import BatchingEngine, BatchStats, EngineLimits, PrefixSharing, RequestTooLarge
 from reward_service.errors import DeadlineExceeded, ModelFailure, Overloaded, ShuttingDown
 
 T = TypeVar("T")
@@ -50,6 +50,7 @@ class FakeModel:
         self.drop_one_output = False  # return one result fewer than rows
         self.flat_output = False  # return one bare float per row instead of a row of scores
         self.ragged_output = False  # give the last row one score more than the others
+        self.shared: list[tuple[int, int]] = []  # (prefix length, rows) of each shared-prefix call
         self._lock = threading.Lock()
 
     def __call__(self, rows: Sequence[Sequence[int]]) -> list[Any]:
@@ -78,6 +79,12 @@ class FakeModel:
             out[-1].append(0.0)
         return out
 
+    def score_shared(self, prefix: Sequence[int], suffixes: Sequence[Sequence[int]]) -> list[Any]:
+        """The engine's shared-prefix call: recorded with its split, scored as the full rows."""
+        with self._lock:
+            self.shared.append((len(prefix), len(suffixes)))
+        return self([[*prefix, *suffix] for suffix in suffixes])
+
     def computed_rows(self) -> list[Row]:
         with self._lock:
             return [row for batch in self.batches for row in batch]
@@ -100,8 +107,21 @@ def make_engine() -> Iterator[EngineFactory]:
     """
     made: list[tuple[BatchingEngine, FakeModel]] = []
 
-    def make(fake: FakeModel, *, on_batch: Callable[[BatchStats], None] | None = None, **limits: Any) -> BatchingEngine:
-        engine = BatchingEngine(fake, EngineLimits(**{"max_padding": 1.0, **limits}), on_batch=on_batch)
+    def make(
+        fake: FakeModel,
+        *,
+        on_batch: Callable[[BatchStats], None] | None = None,
+        share_from: int | None = None,
+        **limits: Any,
+    ) -> BatchingEngine:
+        """`share_from=N`: rows sharing N or more leading ids may be batched on that prefix;
+        a row is read at its last token."""
+        sharing = None
+        if share_from is not None:
+            sharing = PrefixSharing(fake.score_shared, read=lambda row: len(row) - 1, min_tokens=share_from)
+        engine = BatchingEngine(
+            fake, EngineLimits(**{"max_padding": 1.0, **limits}), sharing=sharing, on_batch=on_batch
+        )
         engine.start()
         made.append((engine, fake))
         return engine
@@ -148,9 +168,7 @@ def test_each_request_gets_its_own_scores_in_order(make_engine: EngineFactory) -
     """Many concurrent multi-row requests: each gets exactly its rows' scores, in its order,
     and every row is computed exactly once even though requests are split across batches."""
     rng = random.Random(1)
-    requests = [
-        [[1000 * r + k] * rng.randint(1, 13) for k in range(rng.randint(1, 4))] for r in range(24)
-    ]
+    requests = [[[1000 * r + k] * rng.randint(1, 13) for k in range(rng.randint(1, 4))] for r in range(24)]
     fake = FakeModel()
     engine = make_engine(fake, max_batch_size=4, max_batch_tokens=64, max_wait=0.002)
 
@@ -203,7 +221,7 @@ def test_on_batch_reports_rows_real_and_padded_tokens(make_engine: EngineFactory
     for stat, batch in zip(stats, fake.batches, strict=True):
         assert stat.rows == len(batch)
         assert stat.tokens == sum(len(row) for row in batch)
-        assert stat.padded_tokens == len(batch) * max(len(row) for row in batch)
+        assert stat.computed_tokens == len(batch) * max(len(row) for row in batch)
         assert stat.seconds >= 0
 
 
@@ -277,6 +295,148 @@ def test_batches_group_items_of_similar_length(make_engine: EngineFactory) -> No
     assert fifo / real > 1.8  # the scenario does punish arrival order
     assert padded / real <= 1.1, [[len(row) for row in batch] for batch in batches]
     assert tuple(rows[0]) in batches[0]
+
+
+# --- shared prefixes -------------------------------------------------------------------------
+
+
+def shared_rows(prefix: Sequence[int], suffix_lengths: Sequence[int], first_id: int) -> list[list[int]]:
+    """`prefix` followed by a distinct run of ids per row, of the given lengths."""
+    return [[*prefix, *([first_id + i] * length)] for i, length in enumerate(suffix_lengths)]
+
+
+def queue_then_release(
+    engine: BatchingEngine, fake: FakeModel, requests: Sequence[Sequence[Sequence[int]]]
+) -> list[Any]:
+    """Queue every request behind a blocked batch, so batches are chosen from all of them at once."""
+
+    async def body() -> list[Any]:
+        blocker = await block_worker(engine, fake)
+        tasks = submit_all(engine, requests)
+        total = sum(len(rows) for rows in requests)
+        await wait_until(lambda: engine.queue_depth == total, "all rows to be queued")
+        await release(fake, blocker)
+        return await asyncio.gather(*tasks)
+
+    return run(body())
+
+
+def test_best_of_n_runs_the_shared_prompt_once(make_engine: EngineFactory) -> None:
+    """Eight responses to one 40-token prompt: one batch computing the prompt once; each row's
+    scores are its own, and the stats count the tokens actually computed."""
+    rows = shared_rows(list(range(100, 140)), [3, 6, 4, 5, 6, 3, 4, 5], first_id=900)
+    stats: list[BatchStats] = []
+    fake = FakeModel()
+    engine = make_engine(fake, share_from=8, on_batch=stats.append, max_wait=0.05)
+
+    assert run(engine.score(rows)) == [expected(row) for row in rows]
+    assert fake.shared == [(40, 8)]
+    assert stats == [BatchStats(8, sum(map(len, rows)), 40 + 8 * 6, stats[0].seconds, shared_prefix=40)]
+
+
+def test_rows_group_by_their_deepest_shared_prefix(make_engine: EngineFactory) -> None:
+    """Answers to prompts A and B under one system turn: two batches each sharing its whole
+    prompt (30 tokens), not one sharing the 10-token system turn."""
+    system = list(range(100, 110))
+    prompt_a = [*system, *range(200, 220)]
+    prompt_b = [*system, *range(300, 320)]
+    rows_a = shared_rows(prompt_a, [4, 5, 4, 6], first_id=900)
+    rows_b = shared_rows(prompt_b, [5, 4, 6, 4], first_id=950)
+    interleaved = [row for pair in zip(rows_a, rows_b, strict=True) for row in pair]
+    fake = FakeModel()
+    engine = make_engine(fake, share_from=8, max_wait=0.001)
+
+    results = queue_then_release(engine, fake, [[row] for row in interleaved])
+    assert results == [[expected(row)] for row in interleaved]
+    assert sorted(fake.shared) == [(30, 4), (30, 4)]
+    batches = [set(batch) for batch in fake.batches_after_blocker()]
+    assert {tuple(row) for row in rows_a} in batches and {tuple(row) for row in rows_b} in batches
+
+
+def test_prefix_mates_from_different_requests_share(make_engine: EngineFactory) -> None:
+    """Sharing is not limited to one request: a pipeline's items arriving separately still share."""
+    rows = shared_rows(list(range(100, 132)), [2, 3, 2, 3, 2, 3], first_id=900)
+    fake = FakeModel()
+    engine = make_engine(fake, share_from=8, max_wait=0.001)
+
+    results = queue_then_release(engine, fake, [[row] for row in rows])
+    assert results == [[expected(row)] for row in rows]
+    assert fake.shared == [(32, 6)]
+
+
+def test_split_stops_at_each_rows_read_position(make_engine: EngineFactory) -> None:
+    """Identical rows share everything but their last token, which each row is read at."""
+    row = list(range(100, 120))
+    fake = FakeModel()
+    engine = make_engine(fake, share_from=8, max_wait=0.05)
+
+    assert run(engine.score([row] * 4)) == [expected(row)] * 4
+    assert fake.shared == [(19, 4)]
+
+
+def test_no_sharing_when_it_would_compute_more(make_engine: EngineFactory) -> None:
+    """A short shared prefix and very different suffix lengths: sharing would pad more than it
+    saves, so the rows go through the plain path."""
+    rows = shared_rows(list(range(100, 110)), [1, 60], first_id=900)
+    fake = FakeModel()
+    engine = make_engine(fake, share_from=8, max_wait=0.05)
+
+    assert run(engine.score(rows)) == [expected(row) for row in rows]
+    assert fake.shared == []
+    assert sorted(fake.computed_rows()) == sorted(tuple(row) for row in rows)
+
+
+def test_rows_sharing_less_than_the_minimum_are_not_shared(make_engine: EngineFactory) -> None:
+    rows = shared_rows(list(range(100, 107)), [2, 2, 2], first_id=900)  # 7 shared ids, minimum 8
+    fake = FakeModel()
+    engine = make_engine(fake, share_from=8, max_wait=0.05)
+
+    assert run(engine.score(rows)) == [expected(row) for row in rows]
+    assert fake.shared == []
+
+
+def test_shared_batches_respect_batch_size_and_token_budget(make_engine: EngineFactory) -> None:
+    """Twenty prefix-mates with max_batch_size 4 and a budget of 3 full rows: every batch is
+    shared and within both limits, and every row is scored once."""
+    rows = shared_rows(list(range(100, 150)), [5] * 20, first_id=900)
+    fake = FakeModel()
+    engine = make_engine(fake, share_from=8, max_batch_size=4, max_batch_tokens=3 * 55, max_wait=0.001)
+
+    assert run(engine.score(rows)) == [expected(row) for row in rows]
+    assert all(split == 50 and count <= 3 for split, count in fake.shared), fake.shared
+    assert sum(count for _, count in fake.shared) == 20
+    assert sorted(fake.computed_rows()) == sorted(tuple(row) for row in rows)
+
+
+def test_batch_size_one_never_shares(make_engine: EngineFactory) -> None:
+    rows = shared_rows(list(range(100, 140)), [3, 3, 3], first_id=900)
+    fake = FakeModel()
+    engine = make_engine(fake, share_from=8, max_batch_size=1, max_wait=0.001)
+
+    assert run(engine.score(rows)) == [expected(row) for row in rows]
+    assert fake.shared == []
+    assert all(len(batch) == 1 for batch in fake.batches)
+
+
+def test_a_failing_shared_batch_fails_only_its_requests(make_engine: EngineFactory) -> None:
+    """FAIL in one suffix: the shared batch's requests get ModelFailure, the others their scores."""
+    prefix = list(range(100, 140))
+    failing = [[*prefix, 900, FAIL], [*prefix, 901, 901]]
+    other = [[7] * 5]
+    fake = FakeModel()
+    engine = make_engine(fake, share_from=8, max_wait=0.001)
+
+    async def body() -> tuple[BaseException | list[Any], ...]:
+        blocker = await block_worker(engine, fake)
+        tasks = submit_all(engine, [failing, other])
+        await wait_until(lambda: engine.queue_depth == 3, "all rows to be queued")
+        await release(fake, blocker)
+        return tuple(await asyncio.gather(*tasks, return_exceptions=True))
+
+    bad, good = run(body())
+    assert isinstance(bad, ModelFailure)
+    assert good == [expected(other[0])]
+    assert fake.shared == [(40, 2)]
 
 
 # --- queue bounds ----------------------------------------------------------------------------

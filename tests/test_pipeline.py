@@ -145,12 +145,22 @@ class RecordingScorer:
         self.rows: list[Row] = []
         self._lock = threading.Lock()
 
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)  # the model, pad id and pooling the engine asks about
+
     def score(self, rows: Sequence[Sequence[int]], padding_side: str = "right") -> torch.Tensor:
+        self._record(rows)
+        return self.inner.score(rows, padding_side=padding_side)
+
+    def score_shared(self, prefix: Sequence[int], suffixes: Sequence[Sequence[int]]) -> torch.Tensor:
+        self._record([[*prefix, *suffix] for suffix in suffixes])
+        return self.inner.score_shared(prefix, suffixes)
+
+    def _record(self, rows: Sequence[Sequence[int]]) -> None:
         with self._lock:
             if self.fail_after is not None and len(self.rows) + len(rows) > self.fail_after:
                 raise RuntimeError("simulated crash")
             self.rows.extend(tuple(int(t) for t in row) for row in rows)
-        return self.inner.score(rows, padding_side=padding_side)
 
 
 def run_in_process(options: RunOptions, model: RewardModel, scorer: RecordingScorer) -> None:

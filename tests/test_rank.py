@@ -241,3 +241,60 @@ def test_openapi_documents_rank(model: RewardModel) -> None:
         assert operation["responses"][status]["content"]["application/json"]["schema"]["$ref"].endswith(
             "/ErrorResponse"
         )
+
+
+LONG_PROMPT = (
+    "Here is a long question about the weather in the mountains, the rivers that run through "
+    "the valleys and the birds that sing there in the morning. Which of them is the loudest?"
+)
+SHORT_ANSWERS = ["The birds.", "The river, by far.", "Neither: the wind.", "I cannot say.", "Birds sing loudest."]
+
+
+def reused_prefix_tokens(metrics_text: str) -> float:
+    for line in metrics_text.splitlines():
+        if line.startswith("reward_shared_prefix_tokens_reused_total "):
+            return float(line.split()[1])
+    raise AssertionError("the shared-prefix counter is missing from /metrics")
+
+
+@pytest.mark.parametrize(
+    ("arch", "pad"),
+    [("qwen2", "pad"), ("gemma2", "eos"), ("mistral", "final"), ("phi3", "none"), ("nemotron", "pad")],
+)
+def test_rank_computes_the_prompt_once_with_transformers_scores(
+    checkpoint: CheckpointFactory, reference: Callable[[Path], Reference], arch: str, pad: str
+) -> None:
+    """Responses to one long prompt go through the shared-prefix path (the server counts the
+    prompt tokens it did not recompute) and every score still equals transformers scoring that
+    conversation alone, on architectures with full, sliding-window and other attention."""
+    directory = checkpoint(arch, pad=pad)
+    ref = reference(directory)
+    conversations = [
+        [{"role": "user", "content": LONG_PROMPT}, {"role": "assistant", "content": answer}] for answer in SHORT_ANSWERS
+    ]
+    prompt_tokens = len(ref.ids(conversations[0][:1]))
+    assert prompt_tokens >= 32, "the prompt must be long enough to be worth sharing"
+
+    async def go() -> tuple[httpx.Response, str]:
+        async with serve(load_reward_model(directory), max_wait_ms=50) as client:
+            ranked = await client.post("/rank", json={"prompt": LONG_PROMPT, "responses": SHORT_ANSWERS})
+            return ranked, (await client.get("/metrics")).text
+
+    ranked, metrics = run(go())
+    assert ranked.status_code == 200, ranked.text
+    assert reused_prefix_tokens(metrics) >= (len(SHORT_ANSWERS) - 1) * 32
+    for result in ranked.json()["results"]:
+        expected = reference_scores(ref, conversations[result["index"]])
+        assert result["scores"] == pytest.approx(expected, abs=ATOL)
+
+
+def test_prefix_sharing_can_be_turned_off(model: RewardModel) -> None:
+    """shared_prefix_min_tokens=0: the same request computes every row in full."""
+
+    async def go() -> str:
+        async with serve(model, shared_prefix_min_tokens=0, max_wait_ms=50) as client:
+            response = await client.post("/rank", json={"prompt": LONG_PROMPT, "responses": SHORT_ANSWERS})
+            assert response.status_code == 200, response.text
+            return (await client.get("/metrics")).text
+
+    assert reused_prefix_tokens(run(go())) == 0

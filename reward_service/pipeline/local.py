@@ -11,11 +11,11 @@ from contextlib import asynccontextmanager
 import torch
 
 from ..config import Settings
-from ..engine import BatchingEngine, BatchStats, EngineLimits
+from ..engine import BatchStats, EngineLimits
 from ..errors import InvalidInput, RewardServiceError
 from ..loading import RewardModel, load_configured
 from ..schemas import ItemResult
-from ..service import RewardService, check_thresholds, resolve_weights
+from ..service import RewardService, check_thresholds, resolve_weights, start_engine
 from .backends import Conversation, ItemRejected, ScoringOptions
 from .errors import PipelineError, UsageError
 
@@ -70,16 +70,16 @@ async def local_backend(
     else:
         loaded, source = model, f"model {model.spec.name}"
     torch.set_num_threads(settings.threads)
-    engine = BatchingEngine(
-        lambda rows: loaded.scorer.score(rows).tolist(),
+    engine = start_engine(
+        loaded,
         dataclasses.replace(
             EngineLimits.from_settings(settings),
             max_queue_items=window_items,
             max_queue_tokens=window_items * loaded.spec.max_tokens,
         ),
+        shared_prefix_min_tokens=settings.shared_prefix_min_tokens,
         on_batch=on_batch,
     )
-    engine.start()
     service = RewardService(loaded, engine, max_chars_per_item=settings.max_chars_per_item)
     try:
         yield LocalBackend(service, settings, source)
