@@ -9,6 +9,7 @@ of the computed tokens that was padding; MFU relates useful work to the measured
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -18,9 +19,10 @@ from typing import Any, TypeVar
 import torch
 from transformers import PreTrainedModel
 
-from reward_service.engine import BatchingEngine, BatchStats, EngineLimits
+from reward_service.engine import BatchStats, EngineLimits
 from reward_service.prefix import plan_groups, score_grouped
 from reward_service.scorer import Scorer
+from reward_service.service import start_engine
 
 Rows = Sequence[Sequence[int]]
 T = TypeVar("T")
@@ -60,9 +62,10 @@ class Measurement:
     method: str
     rows: int
     tokens: int  # the rows' own tokens
-    computed_tokens: int  # rows x padded width, over every forward pass
+    computed_tokens: int  # rows x padded width, over every forward pass (a shared prefix once)
     seconds: float
-    useful_flops: float
+    useful_flops: float  # of the rows' own tokens, computed or reused
+    reused_tokens: int = 0  # tokens of shared prefixes not recomputed for the second row on
 
     @property
     def tokens_per_s(self) -> float:
@@ -71,7 +74,7 @@ class Measurement:
     @property
     def pad_share(self) -> float:
         """Padding / computed tokens (0 = no padding)."""
-        return 1 - self.tokens / self.computed_tokens if self.computed_tokens else 0.0
+        return 1 - (self.tokens - self.reused_tokens) / self.computed_tokens if self.computed_tokens else 0.0
 
     def mfu(self, peak_flops: float) -> float:
         return self.useful_flops / self.seconds / peak_flops if self.seconds > 0 and peak_flops > 0 else 0.0
@@ -174,15 +177,36 @@ def naive_batches(
     return _timed(workload, f"{NAIVE} ({batch_size} per batch)", rows, shape, run, warmup=warmup)
 
 
-def engine_path(workload: str, scorer: Scorer, rows: Rows, shape: ModelShape, limits: EngineLimits) -> Measurement:
-    """Ours: every row its own request, all arriving at once, through the BatchingEngine + Scorer."""
+def engine_path(
+    workload: str,
+    scorer: Scorer,
+    rows: Rows,
+    shape: ModelShape,
+    limits: EngineLimits,
+    *,
+    shared_prefix_min_tokens: int,
+    one_request: bool = False,
+    keep: list[torch.Tensor] | None = None,
+) -> Measurement:
+    """Ours: the server's engine (`service.start_engine`) on the rows, every row its own request
+    arriving all at once, or all of them in one request (`one_request`, as /rank sends them).
+
+    Computed tokens are what the engine's batches ran (shared prefixes counted once); the
+    scores are appended to `keep` when given.
+    """
     batches: list[BatchStats] = []
 
     async def submit() -> None:
-        engine = BatchingEngine(lambda batch: scorer.score(batch).tolist(), limits, on_batch=batches.append)
-        engine.start()
+        engine = start_engine(
+            scorer, limits, shared_prefix_min_tokens=shared_prefix_min_tokens, on_batch=batches.append
+        )
         try:
-            await asyncio.gather(*(engine.score([row]) for row in rows))
+            if one_request:
+                scores = await engine.score(rows)
+            else:
+                scores = [score for [score] in await asyncio.gather(*(engine.score([row]) for row in rows))]
+            if keep is not None:
+                keep.append(torch.tensor(scores))  # [N, L]
         finally:
             await asyncio.to_thread(engine.stop)
 
@@ -191,7 +215,9 @@ def engine_path(workload: str, scorer: Scorer, rows: Rows, shape: ModelShape, li
         asyncio.run(submit())
         return sum(stats.computed_tokens for stats in batches)
 
-    return _timed(workload, OURS, rows, shape, run, warmup=lambda: scorer.score(rows[:2]))
+    measured = _timed(workload, OURS, rows, shape, run, warmup=lambda: scorer.score(rows[:2]))
+    reused = sum((stats.rows - 1) * stats.shared_prefix for stats in batches)
+    return dataclasses.replace(measured, reused_tokens=reused)
 
 
 def plain_batched(

@@ -68,6 +68,7 @@ class BenchConfig:
     best_of_n: tuple[int, ...] = (4, 8, 16)
     best_of_n_prompt_tokens: int = 256
     best_of_n_response_tokens: int = 64
+    shared_prefix_min_tokens: int = 32  # the server's default
     online: bool = True
     concurrency: tuple[int, ...] = (1, 8, 32)
     online_max_requests: int = 200
@@ -151,7 +152,9 @@ def run_benchmarks(
         measurements += [
             offline.hf_loop(workload.name, model, rows, shape),
             offline.naive_batches(workload.name, model, rows, shape, batch_size=config.naive_batch_size, fill=fill),
-            offline.engine_path(workload.name, scorer, rows, shape, limits),
+            offline.engine_path(
+                workload.name, scorer, rows, shape, limits, shared_prefix_min_tokens=config.shared_prefix_min_tokens
+            ),
         ]
 
     long = build.uniform("long", config.long_items, config.long_tokens, config.long_tokens)
@@ -207,20 +210,35 @@ def _best_of_n(
     workload = build.best_of_n(n, config.best_of_n_prompt_tokens, config.best_of_n_response_tokens)
     log(f"best-of-{n} ({workload.describe()})")
     scores: list[torch.Tensor] = []
-    plain = offline.plain_batched(workload.name, scorer, workload.rows, shape, config.max_batch_tokens, scores)
-    shared = offline.shared_prefix(workload.name, scorer, workload.rows, shape, config.max_batch_tokens, scores)
-    prompt = common_prefix_length(workload.rows)  # the template's header + the prompt turn
+    rows = workload.rows
+    plain = offline.plain_batched(workload.name, scorer, rows, shape, config.max_batch_tokens, scores)
+    shared = offline.shared_prefix(workload.name, scorer, rows, shape, config.max_batch_tokens, scores)
+    limits = EngineLimits(max_batch_tokens=config.max_batch_tokens)
+    engine = offline.engine_path(
+        workload.name,
+        scorer,
+        rows,
+        shape,
+        limits,
+        shared_prefix_min_tokens=config.shared_prefix_min_tokens,
+        one_request=True,
+        keep=scores,
+    )
+    prompt = common_prefix_length(rows)  # the template's header + the prompt turn
     return {
         "n": n,
         "prompt_tokens": prompt,
-        "response_tokens": round(statistics.mean(len(row) - prompt for row in workload.rows)),
+        "response_tokens": round(statistics.mean(len(row) - prompt for row in rows)),
         "plain_s": plain.seconds,
         "shared_s": shared.seconds,
+        "engine_s": engine.seconds,
         "plain_computed": plain.computed_tokens,
         "shared_computed": shared.computed_tokens,
+        "engine_computed": engine.computed_tokens,
         "plain_tokens_per_s": plain.tokens_per_s,
         "shared_tokens_per_s": shared.tokens_per_s,
-        "max_abs_diff": float((scores[0] - scores[1]).abs().max()),
+        "engine_tokens_per_s": engine.tokens_per_s,
+        "max_abs_diff": max(float((other - scores[0]).abs().max()) for other in scores[1:]),
     }
 
 

@@ -123,7 +123,7 @@ def create_app(settings: Settings, model: RewardModel | None = None) -> FastAPI:
         loaded = runtime.model or (await asyncio.to_thread(load_configured, settings))[0]
         runtime.model = loaded
         engine = start_engine(
-            loaded,
+            loaded.scorer,
             EngineLimits.from_settings(settings),
             shared_prefix_min_tokens=settings.shared_prefix_min_tokens,
             on_batch=metrics.observe_batch,

@@ -20,6 +20,7 @@ from .formatting import Conversation, Encoded, Truncation
 from .loading import RewardModel
 from .prefix import config_unsupported_reason
 from .schemas import ItemResult
+from .scorer import Scorer
 from .spec import AGGREGATE, ModelSpec, check_weights, read_position
 
 logger = logging.getLogger(__name__)
@@ -83,18 +84,17 @@ def check_thresholds(spec: ModelSpec, thresholds: Mapping[str, Bounds] | None) -
 
 
 def start_engine(
-    model: RewardModel,
+    scorer: Scorer,
     limits: EngineLimits,
     *,
     shared_prefix_min_tokens: int = 32,
     on_batch: Callable[[BatchStats], None] | None = None,
 ) -> BatchingEngine:
-    """A started engine scoring with `model`'s scorer.
+    """A started engine scoring with `scorer`.
 
     Rows sharing `shared_prefix_min_tokens` leading tokens or more are batched on their shared
     prefix when the model's attention lets a prefix cache be reused exactly; 0 turns that off.
     """
-    scorer = model.scorer
     sharing = None
     if shared_prefix_min_tokens > 0:
         reason = config_unsupported_reason(scorer.backbone.config)

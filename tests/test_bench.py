@@ -51,14 +51,15 @@ def test_quick_run_produces_every_table(tmp_path: Path, checkpoint: CheckpointFa
     offline = result["offline"]
     assert [m["workload"] for m in offline] == ["short"] * 3 + ["realistic"] * 3 + ["heavy-tailed"] * 3
     for m in offline:
-        assert m["tokens"] <= m["computed_tokens"] and 0 <= m["pad_share"] < 1
+        assert m["tokens"] - m["reused_tokens"] <= m["computed_tokens"] and 0 <= m["pad_share"] < 1
         assert m["seconds"] > 0 and m["tokens_per_s"] > 0 and m["mfu"] > 0
     assert [m["method"] for m in result["attention"]] == ["attention: sdpa", "attention: eager"]
 
     assert [b["n"] for b in result["best_of_n"]] == [2, 3]
     for b in result["best_of_n"]:
         assert b["shared_computed"] < b["plain_computed"]
-        assert b["max_abs_diff"] < 1e-4  # the same scores either way
+        assert b["engine_computed"] < b["plain_computed"]  # the engine took the shared path
+        assert b["max_abs_diff"] < 1e-4  # the same scores every way
 
     online = result["online"]
     assert [level["clients"] for level in online["levels"]] == [1, 2]

@@ -71,7 +71,7 @@ async def local_backend(
         loaded, source = model, f"model {model.spec.name}"
     torch.set_num_threads(settings.threads)
     engine = start_engine(
-        loaded,
+        loaded.scorer,
         dataclasses.replace(
             EngineLimits.from_settings(settings),
             max_queue_items=window_items,
