@@ -263,6 +263,7 @@ def _add_routes(app: FastAPI, runtime: Runtime) -> None:
             chat_template=model.encoder.has_template,
             max_tokens_per_item=spec.max_tokens,
             dtype=str(model.dtype).removeprefix("torch."),
+            quantize=model.quantize,
             device=str(model.device),
             limits=Limits(
                 max_items_per_request=settings.max_items_per_request,

@@ -12,6 +12,9 @@ from typing import Annotated, Literal
 from pydantic import Field, FiniteFloat, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+# Weight quantization of the backbone: none, or dynamic int8 (CPU and float32 only).
+Quantize = Literal["none", "int8"]
+
 
 def _default_threads() -> int:
     # Scoring is matmul-bound: one thread per core; more only adds contention.
@@ -29,6 +32,11 @@ class Settings(BaseSettings):
     device: str = Field("cpu", description="torch device: cpu, cuda, cuda:1, ...")
     dtype: Literal["auto", "float32", "fp32", "bfloat16", "bf16", "float16", "fp16"] = Field(
         "auto", description="Weights and compute dtype; auto is float32 on CPU and bfloat16 on GPU."
+    )
+    quantize: Quantize = Field(
+        "none",
+        description="int8: the backbone's linear layers in dynamic int8 (CPU and float32 only). About 2.4x "
+        "faster, but scores move: the default model loses most of its accuracy (python -m bench.quantize).",
     )
     threads: int = Field(default_factory=_default_threads, ge=1, description="torch threads for the model.")
     weights: dict[str, FiniteFloat] | None = Field(
@@ -78,6 +86,14 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
+        # The same rule as quantize.check_quantize, checked here so a bad combination fails before loading.
+        on_cpu = self.device.split(":")[0] == "cpu"
+        if self.quantize == "int8" and not (on_cpu and self.dtype in ("auto", "float32", "fp32")):
+            raise ValueError(
+                f"quantize int8 runs on the CPU with float32 weights only, not device {self.device!r} with dtype "
+                f"{self.dtype!r}: its kernels are CPU kernels that quantize from float32. Use --device cpu and "
+                "--dtype float32 (or auto), or drop --quantize"
+            )
         if self.max_tokens_per_item > self.max_batch_tokens:
             raise ValueError(
                 f"max_tokens_per_item ({self.max_tokens_per_item}) must not exceed max_batch_tokens "

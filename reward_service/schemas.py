@@ -267,6 +267,7 @@ class InfoResponse(BaseModel):
     chat_template: bool
     max_tokens_per_item: int
     dtype: str
+    quantize: str = Field(default="none", description='"int8" when the backbone\'s linear layers run in dynamic int8.')
     device: str
     limits: Limits
 
