@@ -216,7 +216,7 @@ def engine_path(
         return sum(stats.computed_tokens for stats in batches)
 
     measured = _timed(workload, OURS, rows, shape, run, warmup=lambda: scorer.score(rows[:2]))
-    reused = sum((stats.rows - 1) * stats.shared_prefix for stats in batches)
+    reused = sum(stats.reused_tokens for stats in batches)
     return dataclasses.replace(measured, reused_tokens=reused)
 
 

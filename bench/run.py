@@ -38,6 +38,7 @@ from bench import offline, online
 from bench.models import build_tiny_checkpoint, full_model
 from bench.report import render, update_section
 from bench.workloads import Workload, WorkloadBuilder
+from reward_service.config import DEFAULT_SHARED_PREFIX_MIN_TOKENS
 from reward_service.engine import EngineLimits
 from reward_service.loading import RewardModel, load_reward_model
 from reward_service.prefix import common_prefix_length
@@ -68,7 +69,7 @@ class BenchConfig:
     best_of_n: tuple[int, ...] = (4, 8, 16)
     best_of_n_prompt_tokens: int = 256
     best_of_n_response_tokens: int = 64
-    shared_prefix_min_tokens: int = 32  # the server's default
+    shared_prefix_min_tokens: int = DEFAULT_SHARED_PREFIX_MIN_TOKENS  # the server's default
     online: bool = True
     concurrency: tuple[int, ...] = (1, 8, 32)
     online_max_requests: int = 200

@@ -16,6 +16,12 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 Quantize = Literal["none", "int8"]
 
 
+# Rows sharing this many leading tokens are worth a separate pass over that prefix. Measured on
+# the default model (BENCHMARKS.md): the 24-token system turn its chat template puts in front of
+# every conversation already pays for itself, so the line sits below typical system turns.
+DEFAULT_SHARED_PREFIX_MIN_TOKENS = 16
+
+
 def _default_threads() -> int:
     # Scoring is matmul-bound: one thread per core; more only adds contention.
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
@@ -47,7 +53,7 @@ class Settings(BaseSettings):
     max_batch_size: int = Field(64, ge=1, description="Rows per forward pass.")
     max_padding: float = Field(0.1, ge=0, le=1, description="Padding share (of padded tokens) a batch may carry.")
     shared_prefix_min_tokens: int = Field(
-        32,
+        DEFAULT_SHARED_PREFIX_MIN_TOKENS,
         ge=0,
         description="Rows sharing at least this many leading tokens run that prefix once (best-of-N); 0: off.",
     )

@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from .config import Settings
+from .config import DEFAULT_SHARED_PREFIX_MIN_TOKENS, Settings
 from .errors import DeadlineExceeded, InvalidInput, ModelFailure, Overloaded, RewardServiceError, ShuttingDown
 from .prefix import common_prefix_length
 
@@ -80,7 +80,7 @@ class PrefixSharing:
 
     score_shared: SharedFn
     read: Callable[[Sequence[int]], int]
-    min_tokens: int = 32
+    min_tokens: int = DEFAULT_SHARED_PREFIX_MIN_TOKENS
     # Prefix-mates of the oldest item considered per batch: bounds the work of choosing a batch.
     max_candidates: int = 256
 
@@ -92,6 +92,7 @@ class BatchStats:
     computed_tokens: int  # rows x longest row; prefix + rows x longest suffix when shared
     seconds: float
     shared_prefix: int = 0  # tokens computed once for every row of the batch
+    reused_tokens: int = 0  # real tokens not computed: shared prefixes and repeated rows
 
 
 @dataclass(eq=False)
@@ -128,10 +129,12 @@ class _Batch:
     items: list[_Item]
     shared_prefix: int = 0  # > 0: items[i].token_ids[:shared_prefix] is the same for every item
 
-    @property
-    def computed_tokens(self) -> int:
-        longest = max(item.length for item in self.items)
-        return self.shared_prefix + len(self.items) * (longest - self.shared_prefix)
+
+def _distinct(rows: Sequence[Sequence[int]]) -> tuple[list[tuple[int, ...]], list[int]]:
+    """The distinct rows in first-seen order, and each row's index among them."""
+    slots: dict[tuple[int, ...], int] = {}
+    index = [slots.setdefault(tuple(row), len(slots)) for row in rows]
+    return list(slots), index
 
 
 class BatchingEngine:
@@ -377,8 +380,10 @@ class BatchingEngine:
         return best
 
     def _process(self, batch: _Batch) -> None:
-        rows = [item.token_ids for item in batch.items]
-        split = batch.shared_prefix
+        # Identical rows are computed once: less work, and identical conversations get identical
+        # scores (a batched matmul may round two copies of one row differently).
+        rows, slot = _distinct([item.token_ids for item in batch.items])
+        split = batch.shared_prefix if len(rows) > 1 else 0
         started = time.perf_counter()
         try:
             if split:
@@ -386,11 +391,12 @@ class BatchingEngine:
                 scored = self._sharing.score_shared(rows[0][:split], [row[split:] for row in rows])
             else:
                 scored = self._score_batch(rows)
-            outputs = [tuple(float(value) for value in output) for output in scored]
-            if len(outputs) != len(rows):
-                raise ModelFailure(f"the model returned {len(outputs)} results for {len(rows)} inputs")
-            if len({len(output) for output in outputs}) > 1:
+            distinct = [tuple(float(value) for value in output) for output in scored]
+            if len(distinct) != len(rows):
+                raise ModelFailure(f"the model returned {len(distinct)} results for {len(rows)} inputs")
+            if len({len(output) for output in distinct}) > 1:
                 raise ModelFailure("the model returned rows of different lengths")
+            outputs = [distinct[index] for index in slot]
         except Exception as exc:
             logger.exception("model failed on a batch of %d rows", len(rows))
             error = (
@@ -403,13 +409,16 @@ class BatchingEngine:
                     self._settle_locked(item.request, error=error)
             return
         seconds = time.perf_counter() - started
-        tokens = sum(len(row) for row in rows)
+        tokens = sum(item.length for item in batch.items)
+        longest = max(len(row) for row in rows)
+        computed = split + len(rows) * (longest - split)
+        unique = split + sum(len(row) - split for row in rows)  # the real tokens that ran
         if seconds > 0:
             rate = tokens / seconds
             previous = self._tokens_per_second
             self._tokens_per_second = rate if previous == 0 else 0.8 * previous + 0.2 * rate
         if self._on_batch is not None:
-            self._on_batch(BatchStats(len(rows), tokens, batch.computed_tokens, seconds, split))
+            self._on_batch(BatchStats(len(batch.items), tokens, computed, seconds, split, tokens - unique))
         with self._lock:
             for item, output in zip(batch.items, outputs, strict=True):
                 request = item.request

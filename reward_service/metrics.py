@@ -35,9 +35,9 @@ class Metrics:
             buckets=_TOKEN_BUCKETS,
             registry=self.registry,
         )
-        self.prefix_tokens_reused = Counter(
-            "reward_shared_prefix_tokens_reused",
-            "Prefix tokens not recomputed because rows of a batch shared them.",
+        self.tokens_reused = Counter(
+            "reward_tokens_reused",
+            "Real tokens not computed: prefixes shared by rows of a batch, and repeated rows.",
             registry=self.registry,
         )
         self.batch_seconds = Histogram(
@@ -51,7 +51,7 @@ class Metrics:
     def observe_batch(self, stats: BatchStats) -> None:
         self.batch_rows.observe(stats.rows)
         self.batch_tokens.observe(stats.computed_tokens)
-        self.prefix_tokens_reused.inc((stats.rows - 1) * stats.shared_prefix)
+        self.tokens_reused.inc(stats.reused_tokens)
         self.batch_seconds.observe(stats.seconds)
         self.tokens.inc(stats.tokens)
         self.items.inc(stats.rows)

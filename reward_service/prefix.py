@@ -29,6 +29,7 @@ import torch
 from transformers import DynamicCache
 from transformers.cache_utils import DynamicLayer, DynamicSlidingWindowLayer
 
+from .config import DEFAULT_SHARED_PREFIX_MIN_TOKENS
 from .spec import Pooling, read_position
 
 if TYPE_CHECKING:
@@ -36,8 +37,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Below this many shared tokens the extra batch-1 prefix pass costs about what it saves.
-DEFAULT_MIN_SHARED_TOKENS = 32
 # Layer caches whose copy + extension is exactly the unsplit forward (checked by the parity tests).
 EXACT_LAYER_TYPES: tuple[type, ...] = (DynamicLayer, DynamicSlidingWindowLayer)
 # Attention kinds whose mask depends only on absolute positions, so a split changes nothing.
@@ -80,7 +79,7 @@ def shared_prefix_split(
     *,
     pad_token_id: int | None,
     pooling: Pooling,
-    min_shared_tokens: int = DEFAULT_MIN_SHARED_TOKENS,
+    min_shared_tokens: int = DEFAULT_SHARED_PREFIX_MIN_TOKENS,
     min_rows: int = 2,
 ) -> int:
     """Where to split `rows` into a shared prefix and per-row suffixes; 0 when not worth it.
@@ -101,7 +100,7 @@ def plan_groups(
     *,
     pad_token_id: int | None,
     pooling: Pooling,
-    min_shared_tokens: int = DEFAULT_MIN_SHARED_TOKENS,
+    min_shared_tokens: int = DEFAULT_SHARED_PREFIX_MIN_TOKENS,
     min_rows: int = 2,
 ) -> tuple[list[PrefixGroup], list[int]]:
     """Groups of rows worth scoring on a shared prefix, and the indices left for the plain path.
@@ -253,7 +252,7 @@ def score_grouped(
     scorer: Scorer,
     rows: Sequence[Sequence[int]],
     *,
-    min_shared_tokens: int = DEFAULT_MIN_SHARED_TOKENS,
+    min_shared_tokens: int = DEFAULT_SHARED_PREFIX_MIN_TOKENS,
     max_batch_tokens: int | None = None,
 ) -> torch.Tensor:
     """Scores for any batch of rows, [len(rows), num_labels], computing shared prefixes once.

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from .config import DEFAULT_SHARED_PREFIX_MIN_TOKENS
 from .engine import BatchingEngine, BatchStats, EngineLimits, PrefixSharing
 from .errors import InvalidInput, ModelFailure
 from .formatting import Conversation, Encoded, Truncation
@@ -87,7 +88,7 @@ def start_engine(
     scorer: Scorer,
     limits: EngineLimits,
     *,
-    shared_prefix_min_tokens: int = 32,
+    shared_prefix_min_tokens: int = DEFAULT_SHARED_PREFIX_MIN_TOKENS,
     on_batch: Callable[[BatchStats], None] | None = None,
 ) -> BatchingEngine:
     """A started engine scoring with `scorer`.

@@ -331,7 +331,7 @@ def test_best_of_n_runs_the_shared_prompt_once(make_engine: EngineFactory) -> No
 
     assert run(engine.score(rows)) == [expected(row) for row in rows]
     assert fake.shared == [(40, 8)]
-    assert stats == [BatchStats(8, sum(map(len, rows)), 40 + 8 * 6, stats[0].seconds, shared_prefix=40)]
+    assert stats == [BatchStats(8, sum(map(len, rows)), 40 + 8 * 6, stats[0].seconds, 40, reused_tokens=7 * 40)]
 
 
 def test_rows_group_by_their_deepest_shared_prefix(make_engine: EngineFactory) -> None:
@@ -365,13 +365,33 @@ def test_prefix_mates_from_different_requests_share(make_engine: EngineFactory) 
 
 
 def test_split_stops_at_each_rows_read_position(make_engine: EngineFactory) -> None:
-    """Identical rows share everything but their last token, which each row is read at."""
-    row = list(range(100, 120))
+    """Rows equal up to their last token share everything before it: each is read there."""
+    prefix = list(range(100, 119))
+    rows = [[*prefix, 900 + i] for i in range(4)]
     fake = FakeModel()
     engine = make_engine(fake, share_from=8, max_wait=0.05)
 
-    assert run(engine.score([row] * 4)) == [expected(row)] * 4
+    assert run(engine.score(rows)) == [expected(row) for row in rows]
     assert fake.shared == [(19, 4)]
+
+
+@pytest.mark.parametrize("share_from", [None, 8])
+def test_identical_rows_are_computed_once(make_engine: EngineFactory, share_from: int | None) -> None:
+    """Repeated rows in a batch reach the model once and all get that one result (so identical
+    conversations score identically), with or without prefix sharing; the stats count the
+    repeats as reused tokens."""
+    row, other = list(range(100, 120)), list(range(100, 118))
+    stats: list[BatchStats] = []
+    fake = FakeModel()
+    engine = make_engine(fake, share_from=share_from, on_batch=stats.append, max_wait=0.05)
+
+    assert run(engine.score([row, other, row, row])) == [expected(row), expected(other)] + [expected(row)] * 2
+    assert sorted(fake.computed_rows()) == sorted([tuple(row), tuple(other)])
+    assert sum(stat.rows for stat in stats) == 4
+    # Computed real tokens: both rows in full, or, shared, `other` up to its last token once
+    # (17 ids, where it is read) plus each row's own rest.
+    computed = 17 + (20 - 17) + (18 - 17) if share_from else 20 + 18
+    assert sum(stat.tokens - stat.reused_tokens for stat in stats) == computed
 
 
 def test_no_sharing_when_it_would_compute_more(make_engine: EngineFactory) -> None:

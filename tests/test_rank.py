@@ -252,9 +252,9 @@ SHORT_ANSWERS = ["The birds.", "The river, by far.", "Neither: the wind.", "I ca
 
 def reused_prefix_tokens(metrics_text: str) -> float:
     for line in metrics_text.splitlines():
-        if line.startswith("reward_shared_prefix_tokens_reused_total "):
+        if line.startswith("reward_tokens_reused_total "):
             return float(line.split()[1])
-    raise AssertionError("the shared-prefix counter is missing from /metrics")
+    raise AssertionError("the reused-tokens counter is missing from /metrics")
 
 
 @pytest.mark.parametrize(
