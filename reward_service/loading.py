@@ -89,6 +89,7 @@ def load_reward_model(
 
     torch_device = torch.device(device)
     torch_dtype = resolve_dtype(dtype, torch_device)
+    _warn_if_emulated(torch_device, torch_dtype)
     check_quantize(quantize, torch_device, torch_dtype)
     model = _load_model(model_dir, torch_dtype, allow_pickle, trust_remote_code)
     model.to(torch_device)  # type: ignore[arg-type]
@@ -126,6 +127,38 @@ def load_reward_model(
         device=torch_device,
         dtype=torch_dtype,
         quantize=quantize,
+    )
+
+
+# /proc/cpuinfo flags of CPUs that multiply in these dtypes in hardware (x86, then Arm).
+_NATIVE_CPU_FLAGS = {
+    torch.bfloat16: ("avx512_bf16", "amx_bf16", "bf16"),
+    torch.float16: ("avx512_fp16", "amx_fp16", "fphp"),
+}
+
+
+def cpu_flags() -> frozenset[str] | None:
+    """The CPU feature flags Linux reports, or None where /proc/cpuinfo cannot be read."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return None
+    return frozenset(
+        flag for line in text.splitlines() if line.startswith(("flags", "Features")) for flag in line.split()[2:]
+    )
+
+
+def _warn_if_emulated(device: torch.device, dtype: torch.dtype) -> None:
+    """Half precision on a CPU without it in hardware runs far slower than float32: say so."""
+    native = _NATIVE_CPU_FLAGS.get(dtype)
+    flags = cpu_flags()
+    if device.type != "cpu" or native is None or flags is None or flags & set(native):
+        return
+    logger.warning(
+        "this CPU reports none of %s, so %s matmuls are emulated and far slower than float32; "
+        "use --dtype float32 (or auto)",
+        "/".join(native),
+        str(dtype).removeprefix("torch."),
     )
 
 

@@ -8,6 +8,7 @@ does not start.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import torch
 from checkpoints import CONVERSATIONS, CheckpointFactory, Reference, edit_config
 from safetensors.torch import load_file, save_file
 
+from reward_service import loading
 from reward_service.errors import CheckpointError
 from reward_service.loading import RewardModel, load_reward_model
 from reward_service.spec import HELPSTEER2_ATTRIBUTES, NEMOTRON_WEIGHTS
@@ -285,3 +287,34 @@ def test_unknown_architecture_without_auto_map(fresh_checkpoint: CheckpointFacto
     edit_config(path, model_type="tiny_custom_reward")
     message = load_error(path)
     assert "tiny_custom_reward" in message and "--trust-remote-code" not in message
+
+
+@pytest.mark.parametrize(
+    ("flags", "dtype", "warned"),
+    [
+        ({"avx2", "avx512f"}, "bfloat16", True),  # no bf16 in hardware: emulated
+        ({"avx2", "avx512_bf16"}, "bfloat16", False),
+        ({"amx_bf16"}, "bf16", False),
+        ({"avx2"}, "float16", True),
+        ({"avx2"}, "float32", False),
+        (None, "bfloat16", False),  # flags unknown: no guess
+    ],
+)
+def test_half_precision_without_hardware_support_warns(
+    checkpoint: CheckpointFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    flags: set[str] | None,
+    dtype: str,
+    warned: bool,
+) -> None:
+    """bf16/fp16 on a CPU whose flags show no hardware support logs that it will be slow, and
+    says what to use instead; the model still loads."""
+    monkeypatch.setattr(loading, "cpu_flags", lambda: None if flags is None else frozenset(flags))
+    with caplog.at_level(logging.WARNING, logger="reward_service.loading"):
+        model = load_reward_model(checkpoint("llama"), dtype=dtype)
+    assert model.scorer.head.weight.dtype == loading.DTYPES[dtype]
+    warnings = [r.getMessage() for r in caplog.records if "emulated" in r.getMessage()]
+    assert bool(warnings) == warned, warnings
+    if warned:
+        assert "--dtype float32" in warnings[0]
