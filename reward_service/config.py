@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     quantize: Quantize = Field(
         "none",
         description="int8: the backbone's linear layers in dynamic int8 (CPU and float32 only). About 2.4x "
-        "faster, but scores move: the default model loses most of its accuracy (python -m bench.quantize).",
+        "faster, but scores move: the default model loses most of its accuracy (python -m bench.precision).",
     )
     threads: int = Field(default_factory=_default_threads, ge=1, description="torch threads for the model.")
     weights: dict[str, FiniteFloat] | None = Field(

@@ -131,7 +131,7 @@ def load_reward_model(
 
 
 # /proc/cpuinfo flags of CPUs that multiply in these dtypes in hardware (x86, then Arm).
-_NATIVE_CPU_FLAGS = {
+NATIVE_CPU_FLAGS = {
     torch.bfloat16: ("avx512_bf16", "amx_bf16", "bf16"),
     torch.float16: ("avx512_fp16", "amx_fp16", "fphp"),
 }
@@ -150,7 +150,7 @@ def cpu_flags() -> frozenset[str] | None:
 
 def _warn_if_emulated(device: torch.device, dtype: torch.dtype) -> None:
     """Half precision on a CPU without it in hardware runs far slower than float32: say so."""
-    native = _NATIVE_CPU_FLAGS.get(dtype)
+    native = NATIVE_CPU_FLAGS.get(dtype)
     flags = cpu_flags()
     if device.type != "cpu" or native is None or flags is None or flags & set(native):
         return

@@ -11,7 +11,7 @@ row and position of the batch), so a token with outlying activations (decoders p
 on the first token) coarsens every other token's, and a row's scores depend on which rows
 share its batch. How far scores move depends on the model; for the default model it is far
 (scores move by about one point on the 0-4 scale, pairwise accuracy falls from 69% to 55%;
-`python -m bench.quantize`), so it is off by default and meant for models measured to bear it.
+`python -m bench.precision`), so it is off by default and meant for models measured to bear it.
 
 These kernels exist for the CPU only, and they quantize from float32 weights, so `int8` is
 refused on any other device or dtype.
@@ -79,5 +79,5 @@ def quantize_model(model: PreTrainedModel, mode: Quantize) -> None:
         quantize_dynamic(backbone, {nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8, inplace=True)
     logger.warning(
         "int8: scores differ from float32 and depend on which rows share a batch; "
-        "measure the model's accuracy with `python -m bench.quantize --model DIR` before relying on them"
+        "measure the model's accuracy with `python -m bench.precision --model DIR` before relying on them"
     )

@@ -30,7 +30,7 @@ from reward_service.quantize import quantize_model
 # `bench` lives beside the package, not inside it; plain `pytest` needs the root on the path.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.quantize import render, run_quantize_bench, write_results
+from bench.precision import render, run_precision_bench, write_results
 
 
 def scores_of(model: RewardModel) -> torch.Tensor:
@@ -142,8 +142,8 @@ def test_load_configured_passes_quantize(checkpoint: CheckpointFactory) -> None:
     assert any(isinstance(m, DynamicInt8Linear) for m in model.scorer.backbone.modules())
 
 
-def test_quantize_bench_structure(tmp_path: Path, checkpoint: CheckpointFactory) -> None:
-    """`python -m bench.quantize` on the tiny checkpoint: every table, no figure checked but drift's sign."""
+def test_precision_bench_structure(tmp_path: Path, checkpoint: CheckpointFactory) -> None:
+    """`python -m bench.precision` on the tiny checkpoint: every table, no figure checked but drift's sign."""
     data = tmp_path / "test.jsonl"
     records = [
         {"prompt_id": f"p{p}", "prompt": prompt, "response": response, **dict(zip(ATTRS, labels, strict=True))}
@@ -152,23 +152,43 @@ def test_quantize_bench_structure(tmp_path: Path, checkpoint: CheckpointFactory)
     ]
     data.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
 
-    result = run_quantize_bench(
+    result = run_precision_bench(
         checkpoint("llama"), data, description="fixture", threads=1, repeats=1, log=lambda _: None
     )
+    variants, others = ["fp32", "bf16", "int8"], ["bf16", "int8"]
     assert (result["data"]["prompts"], result["data"]["rows"], result["data"]["subsampled"]) == (2, 5, False)
-    assert set(result["speed"]) == {"fp32", "int8", "speedup", "median_batch_speedup"}
-    assert list(result["drift"]) == [*ATTRS, "aggregate"]
-    assert all(d["max_abs"] >= d["mean_abs"] > 0 for d in result["drift"].values())
-    assert result["batch_dependence"]["fp32"] < 1e-4
-    for name in ("fp32", "int8"):
-        assert result["accuracy"][name]["responses"] == 5
-        assert result["accuracy"][name]["pairs"] == 4  # 3 + 1 pairs of differently rated responses
+    assert list(result["variants"]) == variants
+    assert result["variants"]["bf16"]["dtype"] == "bfloat16" and result["variants"]["int8"]["quantize"] == "int8"
+    assert isinstance(result["machine"]["cpu_capability"], str)
+    flags = result["machine"]["bf16_flags"]
+    assert result["machine"]["native_bf16"] == (None if flags is None else bool(flags))
+    assert list(result["speed"]) == variants
+    assert result["speed"]["fp32"]["vs_fp32"] == 1.0
+    assert all(set(result["speed"][name]) >= {"tokens_per_s", "vs_fp32", "median_batch_vs_fp32"} for name in variants)
+    assert list(result["drift"]) == others
+    for name in others:
+        assert list(result["drift"][name]) == [*ATTRS, "aggregate"]
+        assert all(d["max_abs"] >= d["mean_abs"] > 0 for d in result["drift"][name].values()), name
+        assert list(result["one_row_per_pass"]["drift"][name]) == [*ATTRS, "aggregate"]
+    assert list(result["batch_dependence"]) == variants
+    assert result["batch_dependence"]["fp32"]["max_abs"] < 1e-4
+    assert list(result["agreement_with_fp32"]) == others
+    for name in variants:
+        for accuracy in (result["accuracy"][name], result["one_row_per_pass"]["accuracy"][name]):
+            assert accuracy["responses"] == 5
+            assert accuracy["pairs"] == 4  # 3 + 1 pairs of differently rated responses
+    assert set(result["phases_s"]) == {"load", "warm_up", "timed", "alone"}
     json_path, md_path = write_results(result, tmp_path / "out")
+    assert (json_path.name, md_path.name) == ("precision.json", "precision.md")
     assert json.loads(json_path.read_text()) == result
     markdown = md_path.read_text()
     assert markdown == render(result) + "\n"
-    for section in ("## Speed", "## Score drift", "## Accuracy against the human labels", "Pairwise accuracy"):
+    sections = ("## Summary", "## Speed", "## Score drift", "## Batch dependence", "## Accuracy against the human")
+    for section in (*sections, "## Agreement with fp32", "## One row per forward pass", "Pairwise accuracy"):
         assert section in markdown
+    summary = markdown.split("## Summary")[1].split("\n\n")[1].splitlines()
+    assert summary[0].startswith("| variant | tokens/s | vs fp32 | aggregate drift mean / max | pairwise accuracy |")
+    assert [row.split(" | ")[0] for row in summary[2:]] == [f"| {name}" for name in variants]
 
 
 ATTRS = ("helpfulness", "correctness", "coherence", "complexity", "verbosity")

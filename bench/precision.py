@@ -1,17 +1,22 @@
-"""int8 against float32 on the default model: speed, score drift and accuracy on its test split.
+"""float32, bfloat16 and int8 side by side on the default model: speed, score drift and accuracy.
 
-`python -m bench.quantize` loads the default model twice, as it is (float32) and with
-`quantize="int8"`, and scores its held-out test split (data/synthetic_helpsteer/test.jsonl)
-with both. It writes bench/results/quantize.md and quantize.json:
+`python -m bench.precision` loads the default model three times: as it is (float32, the
+reference), with `dtype="bfloat16"`, and with `quantize="int8"` (dynamic int8 backbone linear
+layers, float32 otherwise). It scores the model's held-out test split
+(data/synthetic_helpsteer/test.jsonl) with each and writes bench/results/precision.md and
+precision.json:
 
 - speed: useful tokens per second of each, on the same batches (rows sorted by length, cut at
-  the server's default token budget and batch size), after a warm-up. Each batch runs on both
-  models back to back, the first alternating, so a busy neighbour slows both alike;
-- drift: int8 minus float32 scores, per attribute and for the aggregate, on the 0-4 scale;
-- accuracy: `train.evaluate` on both (Pearson and MAE per attribute against the human labels,
-  pairwise accuracy of the aggregate within each prompt), as in models/default/eval_report.json;
-- batch dependence: each row scored alone against scored in its batch, for both models, and
-  int8's accuracy and drift with one row per forward pass.
+  the server's default token budget and batch size), after a warm-up. Each batch runs on all
+  three back to back, the first rotating, so a busy neighbour slows them alike;
+- drift: each variant's scores minus float32's, per attribute and for the aggregate (0-4 scale);
+- accuracy: `train.evaluate` on each (Pearson and MAE per attribute against the human labels,
+  pairwise accuracy of the aggregate within each prompt), as in models/default/eval_report.json,
+  and each variant judged against float32's scores instead of the labels;
+- batch dependence: each row scored alone against scored in its batch. The same single-row
+  passes give each variant's accuracy and drift with one row per forward pass, at no extra cost;
+- machine: whether the CPU does bf16 in hardware (its /proc/cpuinfo flags); without it bf16
+  matmuls are emulated and far slower than float32, so bf16's speed here does not carry over.
 """
 
 from __future__ import annotations
@@ -25,21 +30,43 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from reward_service.config import Settings
+from reward_service.config import Quantize, Settings
 from reward_service.default_model import ensure_default_model, shipped_dir
 from reward_service.helpsteer import RatedResponse, load_rated
-from reward_service.loading import RewardModel, load_reward_model
+from reward_service.loading import NATIVE_CPU_FLAGS, RewardModel, cpu_flags, load_reward_model
 from reward_service.spec import AGGREGATE, HELPSTEER2_ATTRIBUTES
 from reward_service.train import REPORT_FILE, evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_SPLIT = ROOT / "data" / "synthetic_helpsteer" / "test.jsonl"
+# x86 (AVX512-BF16, AMX) and Arm ("bf16" under Features) report bf16 arithmetic in hardware.
+BF16_FLAGS = NATIVE_CPU_FLAGS[torch.bfloat16]
 Rows = list[list[int]]
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One way to load the same checkpoint: `load_reward_model`'s `dtype` and `quantize`."""
+
+    name: str
+    dtype: str
+    quantize: Quantize
+    description: str
+
+
+VARIANTS = (
+    Variant("fp32", "float32", "none", "float32, the CPU default (the reference)"),
+    Variant("bf16", "bfloat16", "none", "bfloat16 weights and activations (`--dtype bfloat16`)"),
+    Variant("int8", "float32", "int8", "dynamic int8 backbone linear layers, float32 otherwise (`--quantize int8`)"),
+)
+REFERENCE = VARIANTS[0].name
+OTHERS = [v.name for v in VARIANTS[1:]]
 
 
 def batches(rows: Rows, max_batch_tokens: int, max_batch_size: int) -> list[list[int]]:
@@ -74,7 +101,7 @@ def timed_scores(
         for name in names:
             seconds[name].append(0.0)
         for number, batch in enumerate(plan):
-            shift = (number + repeat) % len(names)
+            shift = (number + repeat) % len(names)  # who goes first rotates
             took: dict[str, float] = {}
             for name in names[shift:] + names[:shift]:
                 started = time.perf_counter()
@@ -92,9 +119,9 @@ def alone_scores(model: RewardModel, rows: Rows) -> torch.Tensor:
     return torch.cat([model.scorer.score([row]) for row in rows])
 
 
-def drift(int8: torch.Tensor, fp32: torch.Tensor, names: Sequence[str]) -> dict[str, dict[str, float]]:
-    """Max and mean |int8 - fp32| per column, and the mean relative to fp32's spread (its std)."""
-    difference = (int8 - fp32).abs()
+def drift(scores: torch.Tensor, fp32: torch.Tensor, names: Sequence[str]) -> dict[str, dict[str, float]]:
+    """Max and mean |scores - fp32| per column, and the mean relative to fp32's spread (its std)."""
+    difference = (scores - fp32).abs()
     return {
         name: {
             "max_abs": round(float(difference[:, i].max()), 4),
@@ -120,7 +147,13 @@ def first_prompts(examples: list[RatedResponse], limit: int | None) -> list[Rate
     return [e for e in examples if e.prompt_key in kept]
 
 
-def run_quantize_bench(
+def bf16_cpu_flags() -> list[str] | None:
+    """Which of BF16_FLAGS the CPU reports (empty: bf16 is emulated), None where it cannot be read."""
+    flags = cpu_flags()
+    return None if flags is None else [flag for flag in BF16_FLAGS if flag in flags]
+
+
+def run_precision_bench(
     model_dir: Path,
     data: Path,
     *,
@@ -131,61 +164,83 @@ def run_quantize_bench(
     reference: Path | None = None,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    """Measure float32 against int8 on `data` (HelpSteer2 format); returns the JSON-ready result."""
+    """Measure bf16 and int8 against float32 on `data` (HelpSteer2 format); returns the JSON-ready result."""
     started = time.perf_counter()
+    phases: dict[str, float] = {}
+
+    def phase(name: str, since: float) -> float:
+        now = time.perf_counter()
+        phases[name] = round(now - since, 1)
+        return now
+
     torch.set_num_threads(threads)
     load_start = _load_average()
     settings = Settings()
     examples = first_prompts(load_rated(data), prompts)
-    log(f"loading {model_dir} as float32 and as int8")
+    log(f"loading {model_dir} as " + ", ".join(v.name for v in VARIANTS))
     models = {
-        "fp32": load_reward_model(model_dir, max_tokens=settings.max_tokens_per_item),
-        "int8": load_reward_model(model_dir, max_tokens=settings.max_tokens_per_item, quantize="int8"),
+        v.name: load_reward_model(
+            model_dir, max_tokens=settings.max_tokens_per_item, dtype=v.dtype, quantize=v.quantize
+        )
+        for v in VARIANTS
     }
-    spec = models["fp32"].spec
+    spec = models[REFERENCE].spec
     if spec.attributes != HELPSTEER2_ATTRIBUTES:
         raise ValueError(f"{model_dir}: attributes {spec.attributes} are not HelpSteer2's; evaluate() needs them")
     weights = [spec.weights.get(name, 0.0) for name in spec.attributes]
-    encoded = models["fp32"].encoder.encode_many(
+    encoded = models[REFERENCE].encoder.encode_many(
         [e.conversation() for e in examples], max_tokens=spec.max_tokens, truncation="left"
     )
     rows = [list(item.token_ids) for item in encoded]
     tokens = sum(len(row) for row in rows)
     plan = batches(rows, settings.max_batch_tokens, settings.max_batch_size)
+    mark = phase("load", started)
+
     log(f"{len(rows)} rows, {tokens} tokens, {len(plan)} batches; warm-up")
     for model in models.values():
         for batch in (plan[0], plan[-1]):
             model.scorer.score([rows[i] for i in batch])
-
-    log(f"timing {repeats} passes, the two models interleaved batch by batch")
+    mark = phase("warm_up", mark)
+    log(f"timing {repeats} passes, the {len(models)} variants interleaved batch by batch")
     scores, seconds, per_batch = timed_scores(models, rows, plan, repeats)
+    mark = phase("timed", mark)
     log("scoring every row alone (batch dependence)")
     alone = {name: alone_scores(model, rows) for name, model in models.items()}
+    phase("alone", mark)
 
     labels = torch.tensor([e.labels for e in examples])
     keys = [e.prompt_key for e in examples]
     columns = [*spec.attributes, AGGREGATE]
     full = {name: with_aggregate(s, weights) for name, s in scores.items()}
+    full_alone = {name: with_aggregate(s, weights) for name, s in alone.items()}
     speed = {
         name: {
             "seconds": [round(s, 3) for s in seconds[name]],
             "tokens_per_s": round(tokens * repeats / sum(seconds[name]), 1),
             "tokens_per_s_by_pass": [round(tokens / s, 1) for s in seconds[name]],
+            "vs_fp32": round(sum(seconds[REFERENCE]) / sum(seconds[name]), 3),
+            "median_batch_vs_fp32": round(statistics.median(b[REFERENCE] / b[name] for b in per_batch), 3),
         }
         for name in models
     }
-    result = {
+    bf16_flags = bf16_cpu_flags()
+    result: dict[str, Any] = {
         "started": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": {
             "cpus": os.cpu_count(),
             "torch_threads": torch.get_num_threads(),
             "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+            "native_bf16": None if bf16_flags is None else bool(bf16_flags),
+            "bf16_flags": bf16_flags,
             "quantized_engine": torch.backends.quantized.engine,
             "load_start": load_start,
             "torch": torch.__version__,
             "python": platform.python_version(),
         },
         "model": {"path": str(model_dir), "description": description, "name": spec.name},
+        "variants": {
+            v.name: {"dtype": v.dtype, "quantize": v.quantize, "description": v.description} for v in VARIANTS
+        },
         "data": {
             "file": _shown(data),
             "prompts": len(set(keys)),
@@ -199,27 +254,30 @@ def run_quantize_bench(
             "batches": len(plan),
             "repeats": repeats,
         },
-        "speed": {
-            **speed,
-            "speedup": round(sum(seconds["fp32"]) / sum(seconds["int8"]), 3),
-            "median_batch_speedup": round(statistics.median(b["fp32"] / b["int8"] for b in per_batch), 3),
-        },
-        "drift": drift(full["int8"], full["fp32"], columns),
+        "speed": speed,
+        "drift": {name: drift(full[name], full[REFERENCE], columns) for name in OTHERS},
+        # Any score, a row alone against the same row in its batch: padding and other rows' values
+        # should not matter, and in float32 they do not beyond rounding.
         "batch_dependence": {
-            name: round(float((with_aggregate(alone[name], weights) - full[name]).abs().max()), 6) for name in models
+            name: {
+                "max_abs": round(float((full_alone[name] - full[name]).abs().max()), 6),
+                "mean_abs": round(float((full_alone[name] - full[name]).abs().mean()), 6),
+            }
+            for name in models
         },
         "accuracy": {name: evaluate(scores[name], labels, keys, weights) for name in models},
-        # What one row per forward pass (--max-batch-size 1) gives: int8 without other rows' activations.
-        "int8_alone": {
-            "accuracy": evaluate(alone["int8"], labels, keys, weights),
-            "drift": drift(with_aggregate(alone["int8"], weights), with_aggregate(alone["fp32"], weights), columns),
+        # Each variant judged against float32 instead of the labels: Pearson per attribute, and
+        # the share of response pairs whose aggregate it orders as float32 does.
+        "agreement_with_fp32": {name: evaluate(scores[name], scores[REFERENCE], keys, weights) for name in OTHERS},
+        # What one row per forward pass (--max-batch-size 1) gives, from the batch-dependence passes.
+        "one_row_per_pass": {
+            "accuracy": {name: evaluate(alone[name], labels, keys, weights) for name in models},
+            "drift": {name: drift(full_alone[name], full_alone[REFERENCE], columns) for name in OTHERS},
         },
-        # int8 judged against float32 instead of the labels: Pearson per attribute, and the share
-        # of response pairs whose aggregate it orders as float32 does.
-        "agreement_with_fp32": evaluate(scores["int8"], scores["fp32"], keys, weights),
         "reference": _reference(reference, prompts),
     }
     result["machine"]["load_end"] = _load_average()
+    result["phases_s"] = phases
     result["seconds_total"] = round(time.perf_counter() - started, 1)
     return result
 
@@ -254,88 +312,162 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]
     ]
 
 
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f}%"
+
+
+def _bf16_hardware(machine: dict[str, Any]) -> str:
+    flags = machine["bf16_flags"]
+    if flags is None:
+        return "unknown (/proc/cpuinfo unreadable)"
+    if flags:
+        return "yes (" + ", ".join(flags) + ")"
+    return "**no** (none of " + ", ".join(BF16_FLAGS) + "): bf16 matmuls are emulated, its speed here is not typical"
+
+
 def render(result: dict[str, Any]) -> str:
-    """The result as markdown."""
+    """The result as markdown: one summary table, then the details."""
     machine, data, batching, speed = result["machine"], result["data"], result["batching"], result["speed"]
-    fp32, int8 = result["accuracy"]["fp32"], result["accuracy"]["int8"]
-    agreement, alone = result["agreement_with_fp32"], result["int8_alone"]
+    accuracy, agreement, drifts = result["accuracy"], result["agreement_with_fp32"], result["drift"]
+    names, attributes = list(result["variants"]), list(accuracy[REFERENCE]["attributes"])
+    others = [name for name in names if name != REFERENCE]
+    alone, dependence = result["one_row_per_pass"], result["batch_dependence"]
     sample = "a subsample (whole prompts)" if data["subsampled"] else "the whole split"
+
+    def aggregate_drift(d: dict[str, dict[str, float]]) -> str:
+        return f"{d[AGGREGATE]['mean_abs']:.3f} / {d[AGGREGATE]['max_abs']:.3f}"
+
     lines = [
-        "# int8 (dynamic, backbone linear layers) against float32",
+        "# float32, bfloat16 and int8 on the same model",
         "",
         f"{result['started']}, {result['seconds_total']:.0f} s in all. Model: {result['model']['description']}.",
         "",
-        f"- Machine: {machine['cpus']} CPUs ({machine['cpu_capability']}), torch threads "
-        f"{machine['torch_threads']}, quantized engine `{machine['quantized_engine']}`, load average "
-        f"{machine['load_start']} at start and {machine['load_end']} at the end; torch {machine['torch']}.",
+        *(f"- {name}: {v['description']}." for name, v in result["variants"].items()),
+        "",
+        "## Summary",
+        "",
+        *_table(
+            ["variant", "tokens/s", "vs fp32", "aggregate drift mean / max", "pairwise accuracy"]
+            + [f"Pearson {name}" for name in attributes],
+            [
+                [
+                    name,
+                    f"{speed[name]['tokens_per_s']:,.0f}",
+                    f"{speed[name]['vs_fp32']:.2f}x",
+                    aggregate_drift(drifts[name]) if name in drifts else "reference",
+                    _percent(accuracy[name]["pairwise_accuracy"]),
+                    *(f"{accuracy[name]['attributes'][a]['pearson']:.4f}" for a in attributes),
+                ]
+                for name in names
+            ],
+        ),
+        "",
+        f"- Machine: {machine['cpus']} CPUs, torch CPU capability `{machine['cpu_capability']}`, bf16 in "
+        f"hardware: {_bf16_hardware(machine)}; torch threads {machine['torch_threads']}, quantized engine "
+        f"`{machine['quantized_engine']}`, load average {machine['load_start']} at start and "
+        f"{machine['load_end']} at the end; torch {machine['torch']}.",
         f"- Data: {data['file']}, {sample}: {data['prompts']} prompts, {data['rows']} responses, "
         f"{data['tokens']:,} tokens.",
         f"- Batching: rows sorted by length, at most {batching['max_batch_tokens']} padded tokens and "
         f"{batching['max_batch_size']} rows per forward pass ({batching['batches']} batches), the same for "
-        f"both; after a warm-up, {batching['repeats']} passes with the two models interleaved batch by batch.",
+        f"all; after a warm-up, {batching['repeats']} passes with the variants interleaved batch by batch.",
+        "- Time: " + ", ".join(f"{k.replace('_', '-')} {v:.0f} s" for k, v in result["phases_s"].items()) + ".",
         "",
         "## Speed",
         "",
         *_table(
-            ["model", "tokens/s", "tokens/s per pass"],
+            ["variant", "tokens/s", "tokens/s per pass", "vs fp32 (all passes)", "vs fp32 (median per batch)"],
             [
                 [
                     name,
                     f"{speed[name]['tokens_per_s']:,.0f}",
                     ", ".join(f"{v:,.0f}" for v in speed[name]["tokens_per_s_by_pass"]),
+                    f"{speed[name]['vs_fp32']:.2f}x",
+                    f"{speed[name]['median_batch_vs_fp32']:.2f}x",
                 ]
-                for name in ("fp32", "int8")
+                for name in names
             ],
         ),
         "",
-        f"int8 / fp32: **{speed['speedup']:.2f}x** over all passes "
-        f"(median per batch {speed['median_batch_speedup']:.2f}x).",
-        "",
-        "## Score drift (int8 - fp32, 0-4 scale)",
+        "## Score drift against fp32 (0-4 scale)",
         "",
         *_table(
-            ["score", "max abs", "mean abs", "fp32 std", "mean abs / std"],
+            ["score", "fp32 std"]
+            + [f"{name} {what}" for name in others for what in ("mean abs", "max abs", "mean abs / std")],
             [
                 [
-                    name,
-                    f"{d['max_abs']:.3f}",
-                    f"{d['mean_abs']:.3f}",
-                    f"{d['fp32_std']:.3f}",
-                    f"{d['mean_abs_over_std']:.2f}",
+                    column,
+                    f"{drifts[others[0]][column]['fp32_std']:.3f}",
+                    *(
+                        cell
+                        for name in others
+                        for cell in (
+                            f"{drifts[name][column]['mean_abs']:.3f}",
+                            f"{drifts[name][column]['max_abs']:.3f}",
+                            f"{drifts[name][column]['mean_abs_over_std']:.2f}",
+                        )
+                    ),
                 ]
-                for name, d in result["drift"].items()
+                for column in drifts[others[0]]
             ],
         ),
         "",
-        f"Batch dependence (max abs change of any score, a row scored alone against in its batch): "
-        f"fp32 {result['batch_dependence']['fp32']:.2g}, int8 {result['batch_dependence']['int8']:.3f}.",
+        "## Batch dependence",
+        "",
+        "Change of any score (attributes and aggregate), each row scored alone against in its batch.",
+        "",
+        *_table(
+            ["variant", "max abs", "mean abs"],
+            [[name, f"{dependence[name]['max_abs']:.2g}", f"{dependence[name]['mean_abs']:.2g}"] for name in names],
+        ),
         "",
         "## Accuracy against the human labels (`train.evaluate`)",
         "",
         *_table(
-            ["attribute", "Pearson fp32", "Pearson int8", "MAE fp32", "MAE int8", "Pearson int8 vs fp32"],
+            ["attribute"] + [f"Pearson {name}" for name in names] + [f"MAE {name}" for name in names],
             [
-                [
-                    name,
-                    f"{fp32['attributes'][name]['pearson']:.4f}",
-                    f"{int8['attributes'][name]['pearson']:.4f}",
-                    f"{fp32['attributes'][name]['mae']:.4f}",
-                    f"{int8['attributes'][name]['mae']:.4f}",
-                    f"{agreement['attributes'][name]['pearson']:.4f}",
-                ]
-                for name in fp32["attributes"]
+                [a]
+                + [f"{accuracy[name]['attributes'][a]['pearson']:.4f}" for name in names]
+                + [f"{accuracy[name]['attributes'][a]['mae']:.4f}" for name in names]
+                for a in attributes
             ],
         ),
         "",
-        f"Pairwise accuracy of the aggregate ({fp32['pairs']} pairs of differently rated responses to one "
-        f"prompt): fp32 **{_percent(fp32['pairwise_accuracy'])}**, int8 **{_percent(int8['pairwise_accuracy'])}**. "
-        f"int8 orders {_percent(agreement['pairwise_accuracy'])} of {agreement['pairs']} pairs as fp32 does.",
+        f"Pairwise accuracy of the aggregate ({accuracy[REFERENCE]['pairs']} pairs of differently rated "
+        "responses to one prompt): "
+        + ", ".join(f"{name} **{_percent(accuracy[name]['pairwise_accuracy'])}**" for name in names)
+        + ".",
         "",
-        f"int8 with one row per forward pass (`--max-batch-size 1`): pairwise accuracy "
-        f"{_percent(alone['accuracy']['pairwise_accuracy'])}, Pearson "
-        + ", ".join(f"{name} {value['pearson']:.4f}" for name, value in alone["accuracy"]["attributes"].items())
-        + f"; aggregate drift mean {alone['drift'][AGGREGATE]['mean_abs']:.3f}, "
-        f"max {alone['drift'][AGGREGATE]['max_abs']:.3f} (against fp32 one row per pass).",
+        "## Agreement with fp32 (fp32's scores taken as the labels)",
+        "",
+        *_table(
+            ["attribute", *(f"Pearson {name} vs fp32" for name in others)],
+            [[a, *(f"{agreement[name]['attributes'][a]['pearson']:.4f}" for name in others)] for a in attributes],
+        ),
+        "",
+        "Response pairs whose aggregate is ordered as fp32 orders it: "
+        + ", ".join(
+            f"{name} {_percent(agreement[name]['pairwise_accuracy'])} of {agreement[name]['pairs']}" for name in others
+        )
+        + ".",
+        "",
+        "## One row per forward pass (`--max-batch-size 1`)",
+        "",
+        f"From the batch-dependence passes ({result['phases_s']['alone']:.0f} s for all variants), so it adds no "
+        "forward pass; drift is against fp32 also scored one row per pass.",
+        "",
+        *_table(
+            ["variant", "pairwise accuracy", *(f"Pearson {a}" for a in attributes), "aggregate drift mean / max"],
+            [
+                [
+                    name,
+                    _percent(alone["accuracy"][name]["pairwise_accuracy"]),
+                    *(f"{alone['accuracy'][name]['attributes'][a]['pearson']:.4f}" for a in attributes),
+                    aggregate_drift(alone["drift"][name]) if name in alone["drift"] else "reference",
+                ]
+                for name in names
+            ],
+        ),
     ]
     reference = result.get("reference")
     if reference:
@@ -350,25 +482,21 @@ def render(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _percent(value: float | None) -> str:
-    return "n/a" if value is None else f"{100 * value:.1f}%"
-
-
 def write_results(result: dict[str, Any], out: Path) -> tuple[Path, Path]:
-    """`<out>/quantize.json` and `<out>/quantize.md`."""
+    """`<out>/precision.json` and `<out>/precision.md`."""
     out.mkdir(parents=True, exist_ok=True)
-    json_path, md_path = out / "quantize.json", out / "quantize.md"
+    json_path, md_path = out / "precision.json", out / "precision.md"
     json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     md_path.write_text(render(result) + "\n", encoding="utf-8")
     return json_path, md_path
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.quantize", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.precision", description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=None, help="Checkpoint to measure (default: the default model).")
     parser.add_argument("--data", type=Path, default=TEST_SPLIT, help="HelpSteer2-format file to score.")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: the cores available).")
-    parser.add_argument("--repeats", type=int, default=3, help="Timed passes over the data per model.")
+    parser.add_argument("--repeats", type=int, default=3, help="Timed passes over the data per variant.")
     parser.add_argument("--prompts", type=int, default=None, help="Only the first N prompts (default: all).")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results", help="Folder for JSON and markdown.")
     args = parser.parse_args(argv)
@@ -378,7 +506,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         model_dir, reference, description = args.model, args.model / REPORT_FILE, f"checkpoint {args.model}"
     threads = args.threads or len(os.sched_getaffinity(0))
-    result = run_quantize_bench(
+    result = run_precision_bench(
         model_dir,
         args.data,
         description=description,
