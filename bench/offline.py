@@ -29,6 +29,7 @@ T = TypeVar("T")
 HF_LOOP = "transformers, one item at a time"
 NAIVE = "arrival-order batches, pad to longest"
 OURS = "ours: BatchingEngine + Scorer"
+CPU = torch.device("cpu")
 
 
 @dataclass(frozen=True)
@@ -100,16 +101,24 @@ def on_worker(fn: Callable[[], T]) -> T:
         return pool.submit(fn).result()
 
 
-def matmul_flops(n: int, repeats: int) -> float:
-    """Best-of-`repeats` fp32 FLOP/s of an n x n matmul on this machine, at the current thread count."""
-    a, b = torch.randn(n, n), torch.randn(n, n)
+def synchronize(device: torch.device) -> None:
+    """Wait for the device's queued work (GPU kernels run asynchronously); nothing on the CPU."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def matmul_flops(n: int, repeats: int, *, device: torch.device = CPU, dtype: torch.dtype = torch.float32) -> float:
+    """Best-of-`repeats` FLOP/s of an n x n matmul in `dtype` on `device`, at the current thread count."""
+    a, b = torch.randn(n, n, device=device, dtype=dtype), torch.randn(n, n, device=device, dtype=dtype)
 
     def best_seconds() -> float:
         torch.mm(a, b)  # warm-up: allocation and the BLAS thread pool
+        synchronize(device)
         best = float("inf")
         for _ in range(repeats):
             started = time.perf_counter()
             torch.mm(a, b)  # [n, n]
+            synchronize(device)
             best = min(best, time.perf_counter() - started)
         return best
 
@@ -117,15 +126,25 @@ def matmul_flops(n: int, repeats: int) -> float:
 
 
 def _timed(
-    workload: str, method: str, rows: Rows, shape: ModelShape, run: Callable[[], int], *, warmup: Callable[[], object]
+    workload: str,
+    method: str,
+    rows: Rows,
+    shape: ModelShape,
+    run: Callable[[], int],
+    *,
+    warmup: Callable[[], object],
+    device: torch.device = CPU,
 ) -> Measurement:
-    """Run `warmup`, then time `run` (which returns the computed tokens), on a worker thread."""
+    """Run `warmup`, then time `run` (which returns the computed tokens), on a worker thread;
+    work queued on `device` is waited for on both sides of the timing."""
 
     def measure() -> tuple[int, float]:
         with torch.inference_mode():
             warmup()
+            synchronize(device)
             started = time.perf_counter()
             computed = run()
+            synchronize(device)
             return computed, time.perf_counter() - started
 
     computed, seconds = on_worker(measure)
@@ -133,28 +152,30 @@ def _timed(
     return Measurement(workload, method, len(rows), sum(map(len, rows)), computed, seconds, flops)
 
 
-def _padded(rows: Rows, fill: int) -> tuple[torch.Tensor, torch.Tensor]:
+def _padded(rows: Rows, fill: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
     width = max(len(row) for row in rows)
     ids = torch.full((len(rows), width), fill, dtype=torch.long)  # [B, T]
     mask = torch.zeros((len(rows), width), dtype=torch.long)  # [B, T]
     for i, row in enumerate(rows):
         ids[i, : len(row)] = torch.as_tensor(list(row))
         mask[i, : len(row)] = 1
-    return ids, mask
+    return ids.to(device), mask.to(device)
 
 
 def hf_loop(workload: str, model: PreTrainedModel, rows: Rows, shape: ModelShape) -> Measurement:
     """Baseline (a): transformers' own forward, one item at a time, no padding."""
 
+    device = model.device
+
     def run() -> int:
         for row in rows:
-            model(input_ids=torch.tensor([list(row)]))  # logits [1, L]
+            model(input_ids=torch.tensor([list(row)], device=device))  # logits [1, L]
         return sum(map(len, rows))
 
     def warmup() -> None:
-        model(input_ids=torch.tensor([list(rows[0][:64])]))
+        model(input_ids=torch.tensor([list(rows[0][:64])], device=device))
 
-    return _timed(workload, HF_LOOP, rows, shape, run, warmup=warmup)
+    return _timed(workload, HF_LOOP, rows, shape, run, warmup=warmup, device=device)
 
 
 def naive_batches(
@@ -165,16 +186,16 @@ def naive_batches(
     def run() -> int:
         computed = 0
         for start in range(0, len(rows), batch_size):
-            ids, mask = _padded(rows[start : start + batch_size], fill)
+            ids, mask = _padded(rows[start : start + batch_size], fill, model.device)
             model(input_ids=ids, attention_mask=mask)  # logits [B, L]
             computed += ids.numel()
         return computed
 
     def warmup() -> None:
-        ids, mask = _padded(rows[:batch_size], fill)
+        ids, mask = _padded(rows[:batch_size], fill, model.device)
         model(input_ids=ids[:, :64], attention_mask=mask[:, :64])
 
-    return _timed(workload, f"{NAIVE} ({batch_size} per batch)", rows, shape, run, warmup=warmup)
+    return _timed(workload, f"{NAIVE} ({batch_size} per batch)", rows, shape, run, warmup=warmup, device=model.device)
 
 
 def engine_path(

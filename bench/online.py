@@ -63,7 +63,9 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 @contextmanager
-def running_server(model: Path, *, threads: int, startup_timeout: float = 180.0) -> Iterator[str]:
+def running_server(
+    model: Path, *, threads: int, device: str = "cpu", dtype: str = "auto", startup_timeout: float = 180.0
+) -> Iterator[str]:
     """`reward-service serve` on a free local port; yields its base URL once /ready says so."""
     port = free_port()
     command = [
@@ -79,6 +81,10 @@ def running_server(model: Path, *, threads: int, startup_timeout: float = 180.0)
         str(port),
         "--threads",
         str(threads),
+        "--device",
+        device,
+        "--dtype",
+        dtype,
         "--log-level",
         "warning",
     ]
@@ -112,6 +118,17 @@ def _wait_ready(process: subprocess.Popen[bytes], url: str, timeout: float, log:
     raise TimeoutError(f"the server at {url} was not ready within {timeout:g} s")
 
 
+def distinct(conversations: Sequence[Conversation], index: int) -> list[dict[str, str]]:
+    """Request `index`'s conversation: the pool cycled, each round's copies made distinct by a
+    numbered first turn, so repeats are not computed once for several requests (as the engine
+    does for identical rows) and the throughput is that of distinct traffic."""
+    rounds, position = divmod(index, len(conversations))
+    turns = [dict(turn) for turn in conversations[position]]
+    if rounds:
+        turns[0]["content"] = f"{rounds}. {turns[0]['content']}"
+    return turns
+
+
 async def _load(
     url: str, conversations: Sequence[Conversation], clients: int, max_requests: int, max_seconds: float
 ) -> LoadResult:
@@ -125,10 +142,10 @@ async def _load(
         async def worker() -> None:
             nonlocal tokens, errors, sent
             while sent < max_requests and time.perf_counter() < deadline:
-                conversation = conversations[sent % len(conversations)]
+                conversation = distinct(conversations, sent)
                 sent += 1
                 started = time.perf_counter()
-                response = await client.post("/score", json={"items": [{"messages": list(conversation)}]})
+                response = await client.post("/score", json={"items": [{"messages": conversation}]})
                 latencies.append(time.perf_counter() - started)
                 if response.status_code == 200:
                     tokens += sum(result["tokens"] for result in response.json()["results"])

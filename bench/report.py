@@ -44,7 +44,7 @@ def render(result: Mapping[str, Any]) -> str:
         f"- Model: {model['description']}; {model['params'] / 1e6:.1f} M parameters "
         f"({model['non_embedding_params'] / 1e6:.1f} M outside the embedding), {model['layers']} layers, "
         f"attention width {model['attention_width']}, {model['dtype']}.",
-        f"- Peak: fp32 matmul {roofline['n']}x{roofline['n']}, best of {roofline['repeats']}: "
+        f"- Peak: {model['dtype']} matmul {roofline['n']}x{roofline['n']}, best of {roofline['repeats']}: "
         f"**{peak / 1e9:.1f} GFLOP/s**. MFU = useful tokens' FLOPs (2 x non-embedding params per token + "
         "4 x layers x length x width for attention) / time / that peak.",
         "",

@@ -70,6 +70,8 @@ class BenchConfig:
     best_of_n_prompt_tokens: int = 256
     best_of_n_response_tokens: int = 64
     shared_prefix_min_tokens: int = DEFAULT_SHARED_PREFIX_MIN_TOKENS  # the server's default
+    device: str = "cpu"  # as `serve --device`
+    dtype: str = "auto"  # as `serve --dtype`: float32 on CPU, bfloat16 on GPU
     online: bool = True
     concurrency: tuple[int, ...] = (1, 8, 32)
     online_max_requests: int = 200
@@ -130,13 +132,18 @@ def run_benchmarks(
     """Every measurement on the checkpoint at `model_dir`; the JSON-ready result."""
     started, load_start = time.perf_counter(), _load_average()
     torch.set_num_threads(threads)
-    reward = load_reward_model(model_dir, max_tokens=max(config.max_tokens, config.long_tokens) + 64)
+    reward = load_reward_model(
+        model_dir,
+        device=config.device,
+        dtype=config.dtype,
+        max_tokens=max(config.max_tokens, config.long_tokens) + 64,
+    )
     model, scorer = reward.scorer.model, reward.scorer
     shape = offline.ModelShape.of(model)
     fill = scorer.fill_id
 
     log(f"matmul peak ({config.matmul_n}^3 x {config.matmul_repeats})")
-    peak = offline.matmul_flops(config.matmul_n, config.matmul_repeats)
+    peak = offline.matmul_flops(config.matmul_n, config.matmul_repeats, device=reward.device, dtype=reward.dtype)
 
     build = WorkloadBuilder(reward.encoder, seed=config.seed)
     near_limit = (config.max_tokens * 7 // 8, config.max_tokens)
@@ -256,7 +263,7 @@ def _online(
     if not config.online:
         return None
     log("online: starting the server")
-    with online.running_server(model_dir, threads=threads) as url:
+    with online.running_server(model_dir, threads=threads, device=config.device, dtype=config.dtype) as url:
         levels = []
         for clients in config.concurrency:
             log(f"online: {clients} clients")
@@ -283,7 +290,7 @@ def _online(
 
 def _forward_latencies(reward: RewardModel, row: Sequence[int], repeats: int) -> list[float]:
     """Seconds per bare transformers forward of one row (after one warm-up)."""
-    model, ids = reward.scorer.model, torch.tensor([list(row)])  # [1, T]
+    model, ids = reward.scorer.model, torch.tensor([list(row)], device=reward.device)  # [1, T]
 
     def measure() -> list[float]:
         latencies = []
@@ -292,6 +299,7 @@ def _forward_latencies(reward: RewardModel, row: Sequence[int], repeats: int) ->
             for _ in range(repeats):
                 started = time.perf_counter()
                 model(input_ids=ids)
+                offline.synchronize(reward.device)
                 latencies.append(time.perf_counter() - started)
         return latencies
 
@@ -319,6 +327,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="Smoke run: tiny random model, tiny sizes, seconds.")
     parser.add_argument("--model", type=Path, default=None, help="Checkpoint to measure instead of the default.")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: the cores available).")
+    parser.add_argument("--device", default=None, help="torch device, as `serve --device` (default: cpu).")
+    parser.add_argument("--dtype", default=None, help="as `serve --dtype` (default: auto).")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="Override a size.")
     parser.add_argument("--no-online", action="store_true", help="Skip the server measurements.")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results", help="Folder for JSON and markdown.")
@@ -334,6 +344,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = with_overrides(QUICK if args.quick else BenchConfig(), args.set)
     if args.no_online:
         config = dataclasses.replace(config, online=False)
+    if args.device is not None or args.dtype is not None:
+        config = dataclasses.replace(config, device=args.device or config.device, dtype=args.dtype or config.dtype)
+    if mode == "full" and (config.device, config.dtype) != ("cpu", "auto"):
+        # Another device or precision gets its own results files and leaves BENCHMARKS.md's
+        # (CPU, float32) tables alone.
+        mode = f"full-{config.device.replace(':', '')}-{config.dtype}"
     threads = args.threads or len(os.sched_getaffinity(0))
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
         if args.model is not None:
@@ -345,7 +361,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             model_dir, description = full_model()
         result = run_benchmarks(config, model_dir, mode=mode, description=description, threads=threads)
     json_path, md_path = write_results(result, args.out)
-    if mode == "full" and not args.no_update_md:
+    if mode == "full" and not args.no_update_md:  # the default CPU, float32 run only
         update_section(ROOT / "BENCHMARKS.md", render(result))
     print(render(result))
     print(f"\nwrote {json_path} and {md_path}", file=sys.stderr)
