@@ -57,7 +57,7 @@ class Settings(BaseSettings):
         ge=0,
         description="Rows sharing at least this many leading tokens run that prefix once (best-of-N); 0: off.",
     )
-    max_wait_ms: float = Field(5.0, ge=0, description="How long the oldest queued item waits for company.")
+    max_wait_ms: float = Field(2.0, ge=0, description="How long the oldest queued item waits for company.")
     queue_depth: int = Field(4096, ge=1, description="Items that may wait in the queue; beyond it, 429.")
     max_queue_tokens: int = Field(1_048_576, ge=1, description="Tokens that may wait in the queue; beyond it, 429.")
     max_items_per_request: int = Field(1024, ge=1, description="Items one /score request may carry.")

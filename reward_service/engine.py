@@ -49,7 +49,7 @@ class RequestTooLarge(InvalidInput):
 class EngineLimits:
     max_batch_tokens: int = 8192  # rows x longest row, per forward pass
     max_batch_size: int = 64
-    max_wait: float = 0.005  # seconds the oldest item may wait for company
+    max_wait: float = 0.002  # seconds the oldest item may wait for company
     # Padding share a batch may carry. On CPU one long item already nears the matmul peak, so
     # a batch pays off only when it adds little padding (see BENCHMARKS.md).
     max_padding: float = 0.1
