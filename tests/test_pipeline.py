@@ -752,6 +752,7 @@ class FakeBackend:
     """A model-free backend that finishes later calls first, and measures what is in flight."""
 
     model = "fake"
+    precision = "float32"
     attributes = ("reward",)
     max_items = 1024
     source = "fake"
@@ -877,3 +878,18 @@ def test_default_model_when_neither_model_nor_url(
 
 def test_fields_default_to_prompt_response_messages() -> None:
     assert Fields() == Fields(prompt="prompt", response="response", messages="messages", responses="responses")
+
+
+def test_resume_refuses_another_precision(tmp_path: Path, model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """bf16 or int8 scores differ from float32 ones: a run interrupted in one precision does not
+    resume in another (the output would mix them); the message names both."""
+    source = write_lines(tmp_path / "in.jsonl", records(4))
+    out = tmp_path / "out.jsonl"
+    args = ("score", source, "-o", out, "--model", model_dir, *ONE_PER_BATCH)
+    assert cli(capsys, *args)[0] == 0
+
+    status, err = cli(capsys, *args, "--resume", "--quantize", "int8")
+    assert status == 2
+    assert "cannot resume" in err and "'float32'" in err and "'float32, int8 linear layers'" in err
+    status, err = cli(capsys, *args, "--resume")
+    assert status == 0, err

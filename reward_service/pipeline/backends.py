@@ -35,8 +35,14 @@ class ItemRejected(Exception):
         self.message = message
 
 
+def precision_of(dtype: str, quantize: str) -> str:
+    """`float32`, `bfloat16`, `float32, int8 linear layers`, ..."""
+    return dtype if quantize == "none" else f"{dtype}, {quantize} linear layers"
+
+
 class Backend(Protocol):
     model: str  # the model's name
+    precision: str  # how it computes (dtype, quantization): scores differ between precisions
     attributes: tuple[str, ...]
     max_items: int  # the most conversations one record or group may hold (the API's items per request)
     source: str  # where scores come from, for the summary and for checking a resumed run

@@ -16,7 +16,7 @@ from ..errors import InvalidInput, RewardServiceError
 from ..loading import RewardModel, load_configured
 from ..schemas import ItemResult
 from ..service import RewardService, check_thresholds, resolve_weights, start_engine
-from .backends import Conversation, ItemRejected, ScoringOptions
+from .backends import Conversation, ItemRejected, ScoringOptions, precision_of
 from .errors import PipelineError, UsageError
 
 
@@ -26,6 +26,7 @@ class LocalBackend:
     def __init__(self, service: RewardService, settings: Settings, source: str) -> None:
         self.service = service
         self.model = service.spec.name
+        self.precision = precision_of(str(service.model.dtype).removeprefix("torch."), service.model.quantize)
         self.attributes = service.spec.attributes
         self.max_items = settings.max_items_per_request
         self.source = source

@@ -10,7 +10,7 @@ import httpx
 from ..client import AsyncRewardClient, ItemTooLarge, RetryPolicy, RewardClientError, ServerError
 from ..schemas import InfoResponse, ItemResult
 from ..spec import AGGREGATE, check_weights
-from .backends import Conversation, ItemRejected, ScoringOptions
+from .backends import Conversation, ItemRejected, ScoringOptions, precision_of
 from .errors import PipelineError, UsageError
 
 
@@ -20,6 +20,7 @@ class RemoteBackend:
     def __init__(self, client: AsyncRewardClient, info: InfoResponse, url: str) -> None:
         self.client = client
         self.model = info.model
+        self.precision = precision_of(info.dtype, info.quantize)
         self.attributes = tuple(info.attributes)
         self.max_items = info.limits.max_items_per_request
         self.source = f"server {url} (model {info.model})"

@@ -225,6 +225,7 @@ def _fingerprint(options: RunOptions, backend: Backend, paths: dict[str, Path]) 
         "outputs": {role: str(path.resolve()) for role, path in paths.items()},
         "fields": asdict(options.fields),
         "model": backend.model,
+        "precision": backend.precision,
         "weights": options.scoring.weights,
         "thresholds": {name: list(bounds) for name, bounds in options.scoring.thresholds.items()},
         "truncation": options.scoring.truncation,
