@@ -41,6 +41,10 @@ logger = logging.getLogger(__name__)
 EXACT_LAYER_TYPES: tuple[type, ...] = (DynamicLayer, DynamicSlidingWindowLayer)
 # Attention kinds whose mask depends only on absolute positions, so a split changes nothing.
 EXACT_ATTENTION_KINDS = frozenset({"full_attention", "sliding_attention"})
+# Rotary scalings chosen from the length of the current forward pass ("dynamic" NTK rescales
+# past the trained length; "longrope" switches factor sets there): a prefix computed alone could
+# get other rotations than the same tokens in the full row.
+LENGTH_DEPENDENT_ROPE = frozenset({"dynamic", "longrope"})
 
 
 @dataclass(frozen=True)
@@ -161,7 +165,20 @@ def config_unsupported_reason(config: Any) -> str | None:
         return f"layer types {sorted(kinds - EXACT_ATTENTION_KINDS)} are not plain or sliding attention"
     if getattr(config, "attention_chunk_size", None) is not None:
         return "chunked attention"
+    length_dependent = _rope_types(config) & LENGTH_DEPENDENT_ROPE
+    if length_dependent:
+        return f"{sorted(length_dependent)} rotary scaling changes with the length of each forward pass"
     return None
+
+
+def _rope_types(config: Any) -> set[str]:
+    """The rotary embedding types a config names (one per layer type in some models)."""
+    parameters = getattr(config, "rope_parameters", None) or getattr(config, "rope_scaling", None) or {}
+    if not isinstance(parameters, dict):
+        return set()
+    if "rope_type" in parameters or "type" in parameters:
+        return {str(parameters.get("rope_type", parameters.get("type")))}
+    return {str(p.get("rope_type", p.get("type"))) for p in parameters.values() if isinstance(p, dict)}
 
 
 def cache_unsupported_reason(cache: object) -> str | None:

@@ -23,8 +23,10 @@ import pytest
 import torch
 from checkpoints import ARCHS, CORPUS, CheckpointFactory, Conversation, Reference
 from torch import nn
+from transformers import LlamaConfig, LlamaForSequenceClassification
 from transformers.cache_utils import DynamicLayer
 
+from reward_service import prefix as prefix_module
 from reward_service.loading import RewardModel
 from reward_service.prefix import (
     PrefixGroup,
@@ -378,3 +380,56 @@ def test_empty_inputs_are_refused(checkpoint: CheckpointFactory, reward_model: R
     with pytest.raises(ValueError, match="no rows"):
         score_shared_prefix(scorer, [1], [])
     assert score_grouped(scorer, []).shape == (0, 5)
+
+
+def _rotary_model(rope: dict[str, Any]) -> LlamaForSequenceClassification:
+    """A fresh tiny Llama trained for 16 positions, with `rope` scaling, and a head of order-1 outputs."""
+    torch.manual_seed(0)
+    config = LlamaConfig(
+        vocab_size=100,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=16,
+        num_labels=5,
+        pad_token_id=None,
+        rope_scaling=rope,
+    )
+    model = LlamaForSequenceClassification(config).eval()
+    nn.init.normal_(model.score.weight, std=32**-0.5)
+    return model
+
+
+@pytest.mark.parametrize(
+    "rope",
+    [
+        {"rope_type": "dynamic", "factor": 4.0},
+        {"rope_type": "longrope", "short_factor": [1.0] * 4, "long_factor": [4.0] * 4},
+    ],
+    ids=["dynamic", "longrope"],
+)
+def test_length_dependent_rotary_scaling_takes_the_plain_path(
+    rope: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rotary scaling chosen from each forward pass's length rotates a 12-token prefix run alone
+    differently from the same tokens in a 28-token row (past the 16 trained positions). Forcing
+    the shared path shows the error; by default such models are refused and stay exact."""
+    generator = torch.Generator().manual_seed(1)
+    prefix = torch.randint(0, 100, (12,), generator=generator).tolist()
+    rows = [[*prefix, *torch.randint(0, 100, (16,), generator=generator).tolist()] for _ in range(3)]
+
+    def scorer() -> Scorer:  # a fresh model each time: transformers' dynamic scaling keeps state
+        model = _rotary_model(rope)
+        return Scorer(model, model.score, pad_token_id=None)
+
+    plain = scorer().score(rows)
+    assert config_unsupported_reason(scorer().backbone.config) is not None
+    torch.testing.assert_close(
+        score_shared_prefix(scorer(), prefix, [row[12:] for row in rows]), plain, atol=ATOL, rtol=0
+    )
+
+    monkeypatch.setattr(prefix_module, "config_unsupported_reason", lambda config: None)
+    forced = score_shared_prefix(scorer(), prefix, [row[12:] for row in rows])
+    assert (forced - plain).abs().max() > ATOL
