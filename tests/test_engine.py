@@ -161,6 +161,27 @@ def submit_all(engine: BatchingEngine, requests: Sequence[Sequence[Sequence[int]
     return [asyncio.create_task(engine.score(rows)) for rows in requests]
 
 
+def queue_then_release(
+    engine: BatchingEngine,
+    fake: FakeModel,
+    requests: Sequence[Sequence[Sequence[int]]],
+    *,
+    return_exceptions: bool = False,
+) -> list[Any]:
+    """Queue every request behind a blocked batch, so batches are chosen from all of them at
+    once; then release the worker and return each request's outcome, in order."""
+
+    async def body() -> list[Any]:
+        blocker = await block_worker(engine, fake)
+        tasks = submit_all(engine, requests)
+        total = sum(len(rows) for rows in requests)
+        await wait_until(lambda: engine.queue_depth == total, "all rows to be queued")
+        await release(fake, blocker)
+        return list(await asyncio.gather(*tasks, return_exceptions=return_exceptions))
+
+    return run(body())
+
+
 # --- results and batching --------------------------------------------------------------------
 
 
@@ -235,14 +256,7 @@ def test_batches_respect_token_budget_and_batch_size(make_engine: EngineFactory)
     fake = FakeModel()
     engine = make_engine(fake, max_batch_tokens=budget, max_batch_size=size, max_wait=0.001)
 
-    async def body() -> list[Any]:
-        blocker = await block_worker(engine, fake)
-        tasks = submit_all(engine, [[row] for row in rows])
-        await wait_until(lambda: engine.queue_depth == len(rows), "all rows to be queued")
-        await release(fake, blocker)
-        return await asyncio.gather(*tasks)
-
-    results = run(body())
+    results = queue_then_release(engine, fake, [[row] for row in rows])
     assert results == [[expected(row)] for row in rows]
     batches = fake.batches_after_blocker()
     for batch in batches:
@@ -279,14 +293,7 @@ def test_batches_group_items_of_similar_length(make_engine: EngineFactory) -> No
     fake = FakeModel()
     engine = make_engine(fake, max_batch_tokens=budget, max_batch_size=size, max_wait=0.001)
 
-    async def body() -> list[Any]:
-        blocker = await block_worker(engine, fake)
-        tasks = submit_all(engine, [[row] for row in rows])
-        await wait_until(lambda: engine.queue_depth == len(rows), "all rows to be queued")
-        await release(fake, blocker)
-        return await asyncio.gather(*tasks)
-
-    results = run(body())
+    results = queue_then_release(engine, fake, [[row] for row in rows])
     assert results == [[expected(row)] for row in rows]
     batches = fake.batches_after_blocker()
     real = sum(lengths)
@@ -303,22 +310,6 @@ def test_batches_group_items_of_similar_length(make_engine: EngineFactory) -> No
 def shared_rows(prefix: Sequence[int], suffix_lengths: Sequence[int], first_id: int) -> list[list[int]]:
     """`prefix` followed by a distinct run of ids per row, of the given lengths."""
     return [[*prefix, *([first_id + i] * length)] for i, length in enumerate(suffix_lengths)]
-
-
-def queue_then_release(
-    engine: BatchingEngine, fake: FakeModel, requests: Sequence[Sequence[Sequence[int]]]
-) -> list[Any]:
-    """Queue every request behind a blocked batch, so batches are chosen from all of them at once."""
-
-    async def body() -> list[Any]:
-        blocker = await block_worker(engine, fake)
-        tasks = submit_all(engine, requests)
-        total = sum(len(rows) for rows in requests)
-        await wait_until(lambda: engine.queue_depth == total, "all rows to be queued")
-        await release(fake, blocker)
-        return await asyncio.gather(*tasks)
-
-    return run(body())
 
 
 def test_best_of_n_runs_the_shared_prompt_once(make_engine: EngineFactory) -> None:
@@ -446,14 +437,7 @@ def test_a_failing_shared_batch_fails_only_its_requests(make_engine: EngineFacto
     fake = FakeModel()
     engine = make_engine(fake, share_from=8, max_wait=0.001)
 
-    async def body() -> tuple[BaseException | list[Any], ...]:
-        blocker = await block_worker(engine, fake)
-        tasks = submit_all(engine, [failing, other])
-        await wait_until(lambda: engine.queue_depth == 3, "all rows to be queued")
-        await release(fake, blocker)
-        return tuple(await asyncio.gather(*tasks, return_exceptions=True))
-
-    bad, good = run(body())
+    bad, good = queue_then_release(engine, fake, [failing, other], return_exceptions=True)
     assert isinstance(bad, ModelFailure)
     assert good == [expected(other[0])]
     assert fake.shared == [(40, 2)]
@@ -564,14 +548,7 @@ def test_non_finite_output_fails_only_that_rows_request(make_engine: EngineFacto
     bad_request = [[1, 2], [marker, 5]]
     good_request = [[3, 4], [6]]
 
-    async def body() -> list[Any]:
-        blocker = await block_worker(engine, fake)
-        tasks = submit_all(engine, [bad_request, good_request])
-        await wait_until(lambda: engine.queue_depth == 4, "all rows to be queued")
-        await release(fake, blocker)
-        return await asyncio.gather(*tasks, return_exceptions=True)
-
-    bad, good = run(body())
+    bad, good = queue_then_release(engine, fake, [bad_request, good_request], return_exceptions=True)
     assert len(fake.batches_after_blocker()) == 1  # the rows really shared one batch
     assert isinstance(bad, ModelFailure), bad
     assert "non-finite" in str(bad) and "item 1" in str(bad)
