@@ -27,16 +27,30 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from .config import DEFAULT_SHARED_PREFIX_MIN_TOKENS, Settings
 from .errors import DeadlineExceeded, InvalidInput, ModelFailure, Overloaded, RewardServiceError, ShuttingDown
-from .prefix import common_prefix_length
+from .prefix import FORWARD_PASS_TOKENS, common_prefix_length, suffix_chunks, suffix_chunks_tokens
 
 logger = logging.getLogger(__name__)
 
 Scores = tuple[float, ...]
 BatchFn = Callable[[Sequence[Sequence[int]]], Sequence[Sequence[float]]]
-SharedFn = Callable[[Sequence[int], Sequence[Sequence[int]]], Sequence[Sequence[float]]]
+
+
+class SharedFn(Protocol):
+    def __call__(
+        self,
+        prefix: Sequence[int],
+        suffixes: Sequence[Sequence[int]],
+        *,
+        max_batch_tokens: int,
+        max_rows: int,
+    ) -> Sequence[Sequence[float]]:
+        """Scores of the rows `prefix + suffixes[i]`, the prefix computed once and the suffixes
+        in the passes `prefix.suffix_chunks` forms under these limits."""
+        ...
 
 
 class RequestTooLarge(InvalidInput):
@@ -347,12 +361,14 @@ class BatchingEngine:
 
     def _select_shared(self, pending: list[_Item]) -> _Batch | None:
         """The oldest item and prefix-mates scored on their shared prefix, when that computes
-        fewer tokens than scoring the same rows unshared; else None.
+        fewer tokens than scoring the same rows unshared, counting the fixed cost of each extra
+        forward pass; else None.
 
         Candidates share the oldest item's first `min_tokens` ids. Each distinct depth of
         sharing with it is a possible split (8 answers to one prompt share the whole prompt,
-        while every conversation may share a system turn); at each we add rows nearest in
-        length while the batch saves more and fits the budget, and keep the split that saves most.
+        while every conversation may share a system turn). At each, the oldest mates (up to
+        `max_batch_size` rows) are taken, their suffixes planned into forward passes by length
+        under the batch limits, and the split that saves the most tokens is kept.
         """
         sharing, limits = self._sharing, self.limits
         anchor = pending[0]
@@ -364,20 +380,25 @@ class BatchingEngine:
         best_saved = 0
         for level in sorted({d for d in depth.values() if d >= sharing.min_tokens}, reverse=True):
             split = min(level, anchor.read)
-            eligible = [item for item in mates if depth[id(item)] >= level]
-            eligible.sort(key=lambda item: abs(item.length - anchor.length))
-            chosen, real, longest, saved = [anchor], anchor.length, anchor.length, 0
-            for item in eligible:
-                if len(chosen) == limits.max_batch_size:
-                    break
-                rows, wider = len(chosen) + 1, max(longest, item.length)
-                computed = split + rows * (wider - split)
-                if rows * wider <= limits.max_batch_tokens and real + item.length - computed > saved:
-                    chosen.append(item)
-                    real, longest, saved = real + item.length, wider, real + item.length - computed
+            members = [anchor, *(item for item in mates if depth[id(item)] >= level)][: limits.max_batch_size]
+            suffixes = [item.length - split for item in members]
+            passes = self._suffix_passes(suffixes, split)
+            # Each suffix pass is a forward the plain path might not need: count its fixed cost.
+            computed = suffix_chunks_tokens(suffixes, split, passes) + FORWARD_PASS_TOKENS * len(passes)
+            saved = sum(item.length for item in members) - computed
             if saved > best_saved:
-                best, best_saved = _Batch(chosen, split), saved
+                best, best_saved = _Batch(members, split), saved
         return best
+
+    def _suffix_passes(self, suffixes: Sequence[int], split: int) -> list[list[int]]:
+        limits = self.limits
+        # No padding cap: within one prefix, a pass closes when widening it would cost more
+        # than a pass of its own (prefix.FORWARD_PASS_TOKENS), a finer rule than a share.
+        return suffix_chunks(suffixes, split, max_batch_tokens=limits.max_batch_tokens, max_rows=limits.max_batch_size)
+
+    def _shared_tokens(self, suffixes: Sequence[int], split: int) -> int:
+        """Tokens a shared batch computes: the prefix once, then its suffix passes padded."""
+        return suffix_chunks_tokens(suffixes, split, self._suffix_passes(suffixes, split))
 
     def _process(self, batch: _Batch) -> None:
         # Identical rows are computed once: less work, and identical conversations get identical
@@ -388,7 +409,13 @@ class BatchingEngine:
         try:
             if split:
                 assert self._sharing is not None  # only then are shared batches formed
-                scored = self._sharing.score_shared(rows[0][:split], [row[split:] for row in rows])
+                limits = self.limits
+                scored = self._sharing.score_shared(
+                    rows[0][:split],
+                    [row[split:] for row in rows],
+                    max_batch_tokens=limits.max_batch_tokens,
+                    max_rows=limits.max_batch_size,
+                )
             else:
                 scored = self._score_batch(rows)
             distinct = [tuple(float(value) for value in output) for output in scored]
@@ -410,8 +437,10 @@ class BatchingEngine:
             return
         seconds = time.perf_counter() - started
         tokens = sum(item.length for item in batch.items)
-        longest = max(len(row) for row in rows)
-        computed = split + len(rows) * (longest - split)
+        if split:
+            computed = self._shared_tokens([len(row) - split for row in rows], split)
+        else:
+            computed = len(rows) * max(len(row) for row in rows)
         unique = split + sum(len(row) - split for row in rows)  # the real tokens that ran
         if seconds > 0:
             rate = tokens / seconds

@@ -41,6 +41,10 @@ logger = logging.getLogger(__name__)
 EXACT_LAYER_TYPES: tuple[type, ...] = (DynamicLayer, DynamicSlidingWindowLayer)
 # Attention kinds whose mask depends only on absolute positions, so a split changes nothing.
 EXACT_ATTENTION_KINDS = frozenset({"full_attention", "sliding_attention"})
+# What one more forward pass costs besides its tokens, in tokens of work: on the default model
+# (20 layers, 2 CPU cores, float32) a pass takes about 21 ms plus 0.7 ms a token, and batched
+# rows run at about 1,400 tokens/s, so the fixed part is worth about 30 tokens.
+FORWARD_PASS_TOKENS = 32
 # Rotary scalings chosen from the length of the current forward pass ("dynamic" NTK rescales
 # past the trained length; "longrope" switches factor sets there): a prefix computed alone could
 # get other rotations than the same tokens in the full row.
@@ -201,15 +205,14 @@ def features_shared_prefix(
     suffix_rows: Sequence[Sequence[int]],
     *,
     max_batch_tokens: int | None = None,
+    max_rows: int | None = None,
+    max_padding: float = 1.0,
 ) -> torch.Tensor:
     """Hidden state at each full row's read position, shape [len(suffix_rows), hidden].
 
     Row i is `prefix_ids + suffix_rows[i]`; the result equals `scorer.features` on those full
-    rows. The prefix runs once; the suffixes run right-padded on copies of its cache.
-
-    `max_batch_tokens` (None: one chunk) caps each suffix chunk at rows x (prefix + longest
-    suffix) tokens: the measure `Scorer` batches are budgeted in, and what bounds memory here,
-    as every row of a chunk holds its own copy of the prefix's keys and values.
+    rows. The prefix runs once; the suffixes run right-padded on copies of its cache, in the
+    passes `suffix_chunks` forms under the limits given (none given: all in one pass).
 
     A row read inside the prefix (its suffix empty or all pad ids) takes its hidden state
     from the prefix pass, which is that row's own forward up to there. A model whose cache
@@ -242,7 +245,15 @@ def features_shared_prefix(
     if in_prefix:
         features[in_prefix] = prefix_hidden[[reads[i] for i in in_prefix]]
     in_suffix = [i for i, read in enumerate(reads) if read >= split]
-    for chunk in _chunks(in_suffix, [len(s) for s in suffix_rows], split, max_batch_tokens):
+    lengths = [len(suffix_rows[i]) for i in in_suffix]
+    limited = (max_batch_tokens, max_rows, max_padding) != (None, None, 1.0)
+    passes = (
+        suffix_chunks(lengths, split, max_batch_tokens=max_batch_tokens, max_rows=max_rows, max_padding=max_padding)
+        if limited
+        else [list(range(len(lengths)))]
+    )
+    for positions in passes:
+        chunk = [in_suffix[p] for p in positions]
         features[chunk] = _suffix_features(
             scorer, cache, split, [suffix_rows[i] for i in chunk], [reads[i] - split for i in chunk]
         )
@@ -255,13 +266,22 @@ def score_shared_prefix(
     suffix_rows: Sequence[Sequence[int]],
     *,
     max_batch_tokens: int | None = None,
+    max_rows: int | None = None,
+    max_padding: float = 1.0,
 ) -> torch.Tensor:
     """Raw head outputs for each row `prefix_ids + suffix_rows[i]`, float32 on CPU, [N, num_labels].
 
     Equal to `scorer.score` on the full rows (see `features_shared_prefix` for how).
     """
     with torch.inference_mode():
-        features = features_shared_prefix(scorer, prefix_ids, suffix_rows, max_batch_tokens=max_batch_tokens)
+        features = features_shared_prefix(
+            scorer,
+            prefix_ids,
+            suffix_rows,
+            max_batch_tokens=max_batch_tokens,
+            max_rows=max_rows,
+            max_padding=max_padding,
+        )
         return scorer.head(features).float().cpu()  # [N, L]
 
 
@@ -297,21 +317,48 @@ def score_grouped(
     return scores
 
 
-def _chunks(indices: list[int], lengths: list[int], split: int, max_batch_tokens: int | None) -> list[list[int]]:
-    """Rows sorted by suffix length (so chunks pad little), cut where rows x (split + longest) > budget."""
-    if max_batch_tokens is None:
-        return [indices] if indices else []
+def suffix_chunks(
+    lengths: Sequence[int],
+    split: int,
+    *,
+    max_batch_tokens: int | None = None,
+    max_rows: int | None = None,
+    max_padding: float = 1.0,
+) -> list[list[int]]:
+    """Suffixes (indices into `lengths`) grouped into forward passes on one prefix's cache.
+
+    Sorted by length, so each pass pads little; a pass closes before a row would take it past
+    `max_batch_tokens` rows x (split + longest suffix) (every row holds its own copy of the
+    prefix's keys and values), past `max_rows`, or its suffix padding past `max_padding` of
+    the suffix tokens it computes, or when widening it for the row would add more padding than
+    a pass of its own costs (`FORWARD_PASS_TOKENS`). The prefix is computed once whatever the
+    number of passes.
+    """
     chunks: list[list[int]] = []
     current: list[int] = []
-    for index in sorted(indices, key=lambda i: lengths[i]):
-        # Sorted ascending, so the newcomer is the longest row of the chunk.
-        if current and (len(current) + 1) * (split + lengths[index]) > max_batch_tokens:
+    real = 0  # suffix tokens of `current`
+    for index in sorted(range(len(lengths)), key=lambda i: lengths[i]):
+        length = lengths[index]  # sorted ascending: the newcomer is the longest row of the chunk
+        rows = len(current) + 1
+        widening = len(current) * (length - lengths[current[-1]]) if current else 0
+        if current and (
+            (max_batch_tokens is not None and rows * (split + length) > max_batch_tokens)
+            or (max_rows is not None and rows > max_rows)
+            or rows * length - (real + length) > max_padding * rows * length
+            or widening > FORWARD_PASS_TOKENS
+        ):
             chunks.append(current)
-            current = []
+            current, real = [], 0
         current.append(index)
+        real += length
     if current:
         chunks.append(current)
     return chunks
+
+
+def suffix_chunks_tokens(lengths: Sequence[int], split: int, chunks: Sequence[Sequence[int]]) -> int:
+    """Tokens computed for these chunks: the prefix once, each chunk's rows x longest suffix."""
+    return split + sum(len(chunk) * max(lengths[i] for i in chunk) for chunk in chunks)
 
 
 def _suffix_features(

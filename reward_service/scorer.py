@@ -11,7 +11,7 @@ position computed from that row's own, unpadded token ids.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 from torch import nn
@@ -61,12 +61,16 @@ class Scorer:
             return torch.empty(0, self.num_labels)
         return self.head(self.features(rows, padding_side=padding_side)).float().cpu()  # [B, L]
 
-    def score_shared(self, prefix_ids: Sequence[int], suffix_rows: Sequence[Sequence[int]]) -> torch.Tensor:
-        """Scores of the rows `prefix_ids + suffix_rows[i]`, running the shared prefix once.
+    def score_shared(
+        self, prefix_ids: Sequence[int], suffix_rows: Sequence[Sequence[int]], **limits: Any
+    ) -> torch.Tensor:
+        """Scores of the rows `prefix_ids + suffix_rows[i]`, running the shared prefix once and
+        the suffixes in passes under `limits` (`max_batch_tokens`, `max_rows`, `max_padding`: see
+        `prefix.suffix_chunks`).
 
         Equal to `score` on the full rows up to float rounding; see `prefix.score_shared_prefix`.
         """
-        return score_shared_prefix(self, prefix_ids, suffix_rows)
+        return score_shared_prefix(self, prefix_ids, suffix_rows, **limits)
 
     @torch.inference_mode()
     def features(self, rows: Sequence[Sequence[int]], *, padding_side: PaddingSide = "right") -> torch.Tensor:

@@ -101,7 +101,9 @@ def start_engine(
         reason = config_unsupported_reason(scorer.backbone.config)
         if reason is None:
             sharing = PrefixSharing(
-                score_shared=lambda prefix, suffixes: scorer.score_shared(prefix, suffixes).tolist(),
+                score_shared=lambda prefix, suffixes, **limits: scorer.score_shared(
+                    prefix, suffixes, **limits
+                ).tolist(),
                 read=functools.partial(read_position, pad_token_id=scorer.pad_token_id, pooling=scorer.pooling),
                 min_tokens=shared_prefix_min_tokens,
             )

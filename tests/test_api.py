@@ -106,9 +106,9 @@ class GatedScorer:
         self._enter(rows)
         return self.inner.score(rows, padding_side=padding_side)
 
-    def score_shared(self, prefix: Sequence[int], suffixes: Sequence[Sequence[int]]) -> torch.Tensor:
+    def score_shared(self, prefix: Sequence[int], suffixes: Sequence[Sequence[int]], **limits: Any) -> torch.Tensor:
         self._enter([[*prefix, *suffix] for suffix in suffixes])
-        return self.inner.score_shared(prefix, suffixes)
+        return self.inner.score_shared(prefix, suffixes, **limits)
 
     def _enter(self, rows: Sequence[Sequence[int]]) -> None:
         batch = [tuple(int(token) for token in row) for row in rows]

@@ -51,6 +51,7 @@ class FakeModel:
         self.flat_output = False  # return one bare float per row instead of a row of scores
         self.ragged_output = False  # give the last row one score more than the others
         self.shared: list[tuple[int, int]] = []  # (prefix length, rows) of each shared-prefix call
+        self.shared_limits: list[dict[str, Any]] = []  # the pass limits each shared call was given
         self._lock = threading.Lock()
 
     def __call__(self, rows: Sequence[Sequence[int]]) -> list[Any]:
@@ -79,10 +80,11 @@ class FakeModel:
             out[-1].append(0.0)
         return out
 
-    def score_shared(self, prefix: Sequence[int], suffixes: Sequence[Sequence[int]]) -> list[Any]:
-        """The engine's shared-prefix call: recorded with its split, scored as the full rows."""
+    def score_shared(self, prefix: Sequence[int], suffixes: Sequence[Sequence[int]], **limits: Any) -> list[Any]:
+        """The engine's shared-prefix call: recorded with its split and limits, scored as the full rows."""
         with self._lock:
             self.shared.append((len(prefix), len(suffixes)))
+            self.shared_limits.append(limits)
         return self([[*prefix, *suffix] for suffix in suffixes])
 
     def computed_rows(self) -> list[Row]:
@@ -386,8 +388,9 @@ def test_identical_rows_are_computed_once(make_engine: EngineFactory, share_from
 
 
 def test_no_sharing_when_it_would_compute_more(make_engine: EngineFactory) -> None:
-    """A short shared prefix and very different suffix lengths: sharing would pad more than it
-    saves, so the rows go through the plain path."""
+    """A short shared prefix and very different suffix lengths: sharing would save 10 tokens but
+    needs a pass per suffix (padding the short one to 60 would cost more), and two extra forward
+    passes cost more than 10 tokens, so the rows go through the plain path."""
     rows = shared_rows(list(range(100, 110)), [1, 60], first_id=900)
     fake = FakeModel()
     engine = make_engine(fake, share_from=8, max_wait=0.05)
@@ -407,16 +410,37 @@ def test_rows_sharing_less_than_the_minimum_are_not_shared(make_engine: EngineFa
 
 
 def test_shared_batches_respect_batch_size_and_token_budget(make_engine: EngineFactory) -> None:
-    """Twenty prefix-mates with max_batch_size 4 and a budget of 3 full rows: every batch is
-    shared and within both limits, and every row is scored once."""
+    """Twenty prefix-mates with max_batch_size 4 and a budget of 3 full rows: each shared batch
+    holds at most 4 rows and is told to run its suffixes in passes within the budget, which
+    its stats count (the 50-token prefix once, then passes of 3 and 1 five-token suffixes)."""
     rows = shared_rows(list(range(100, 150)), [5] * 20, first_id=900)
+    stats: list[BatchStats] = []
     fake = FakeModel()
-    engine = make_engine(fake, share_from=8, max_batch_size=4, max_batch_tokens=3 * 55, max_wait=0.001)
+    engine = make_engine(
+        fake, share_from=8, on_batch=stats.append, max_batch_size=4, max_batch_tokens=3 * 55, max_wait=0.001
+    )
 
     assert run(engine.score(rows)) == [expected(row) for row in rows]
-    assert all(split == 50 and count <= 3 for split, count in fake.shared), fake.shared
-    assert sum(count for _, count in fake.shared) == 20
+    assert fake.shared == [(50, 4)] * 5
+    assert fake.shared_limits == [{"max_batch_tokens": 165, "max_rows": 4}] * 5
+    assert [stat.computed_tokens for stat in stats] == [50 + 3 * 5 + 1 * 5] * 5
     assert sorted(fake.computed_rows()) == sorted(tuple(row) for row in rows)
+
+
+def test_shared_suffixes_run_in_passes_of_similar_length(make_engine: EngineFactory) -> None:
+    """One prompt, answers of 2 and of 30 tokens: one shared batch (the prompt runs once) whose
+    stats count two suffix passes, since widening the short answers' pass to 30 would pad more
+    (3 x 28 tokens) than a pass of its own costs; answers of 2 and 3 tokens share one pass."""
+    rows = shared_rows(list(range(100, 140)), [2, 30, 2, 30, 2, 30], first_id=900)
+    close = shared_rows(list(range(100, 140)), [2, 3, 2, 3], first_id=950)
+    stats: list[BatchStats] = []
+    fake = FakeModel()
+    engine = make_engine(fake, share_from=8, on_batch=stats.append, max_wait=0.05)
+
+    assert run(engine.score(rows)) == [expected(row) for row in rows]
+    assert run(engine.score(close)) == [expected(row) for row in close]
+    assert fake.shared == [(40, 6), (40, 4)]
+    assert [stat.computed_tokens for stat in stats] == [40 + 3 * 2 + 3 * 30, 40 + 4 * 3]
 
 
 def test_batch_size_one_never_shares(make_engine: EngineFactory) -> None:

@@ -152,9 +152,9 @@ class RecordingScorer:
         self._record(rows)
         return self.inner.score(rows, padding_side=padding_side)
 
-    def score_shared(self, prefix: Sequence[int], suffixes: Sequence[Sequence[int]]) -> torch.Tensor:
+    def score_shared(self, prefix: Sequence[int], suffixes: Sequence[Sequence[int]], **limits: Any) -> torch.Tensor:
         self._record([[*prefix, *suffix] for suffix in suffixes])
-        return self.inner.score_shared(prefix, suffixes)
+        return self.inner.score_shared(prefix, suffixes, **limits)
 
     def _record(self, rows: Sequence[Sequence[int]]) -> None:
         with self._lock:

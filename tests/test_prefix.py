@@ -38,6 +38,8 @@ from reward_service.prefix import (
     score_grouped,
     score_shared_prefix,
     shared_prefix_split,
+    suffix_chunks,
+    suffix_chunks_tokens,
 )
 from reward_service.scorer import Scorer
 
@@ -218,6 +220,39 @@ def test_chunked_suffixes_reuse_one_prefix(
     assert len(suffix_calls) >= 3
     assert all(rows_ * (len(prefix) + width) <= budget for rows_, width in suffix_calls)
     assert sum(rows_ for rows_, _ in suffix_calls) == len(rows)
+
+
+@pytest.mark.parametrize("arch", ["llama", "gemma2", "phi3"])
+def test_padding_capped_passes_stay_exact(
+    arch: str, checkpoint: CheckpointFactory, reward_model: RewardModelFactory, reference: ReferenceFactory
+) -> None:
+    """With no padding allowed, suffixes of different lengths each get a pass of their own
+    length, all on the one prefix pass, and the scores still equal transformers'."""
+    path = checkpoint(arch)
+    model, ref = reward_model(path), reference(path)
+    rows = [ref.ids(messages) for messages in best_of_n(LONG_PROMPT, RESPONSES)]
+    prefix, suffixes = split_rows(model, rows)
+    with recorded_calls(model.scorer) as calls:
+        scores = score_shared_prefix(model.scorer, prefix, suffixes, max_padding=0.0)
+    torch.testing.assert_close(scores, reference_logits(ref, rows), atol=ATOL, rtol=0)
+    assert [call["cache_in"] for call in calls].count(False) == 1  # one prefix pass
+    widths = sorted(call["shape"][1] for call in calls if call["cache_in"])
+    assert widths == sorted({len(suffix) for suffix in suffixes})
+
+
+def test_suffix_chunks_rules() -> None:
+    """Passes are sorted by length and close on the token budget, the row cap or the padding cap."""
+    lengths = [5, 1, 9, 2, 8, 1]
+    assert suffix_chunks(lengths, 10) == [[1, 5, 3, 0, 4, 2]]  # no limits: one pass, shortest first
+    # rows x (split + longest) <= 40: at most 3 rows of up to 3 tokens, 2 of up to 10.
+    assert suffix_chunks(lengths, 10, max_batch_tokens=40) == [[1, 5, 3], [0, 4], [2]]
+    assert suffix_chunks(lengths, 10, max_rows=4) == [[1, 5, 3, 0], [4, 2]]
+    # No padding: a pass per distinct length. 20%: 1, 1, 2 would pad 2 of 6 (33%) and 2, 5 pad
+    # 3 of 10, so each starts anew; 5, 8, 9 pad 5 of 27 (19%) and stay together.
+    assert suffix_chunks(lengths, 10, max_padding=0.0) == [[1, 5], [3], [0], [4], [2]]
+    assert suffix_chunks(lengths, 10, max_padding=0.2) == [[1, 5], [3], [0, 4, 2]]
+    assert suffix_chunks_tokens(lengths, 10, [[1, 5], [3], [0, 4, 2]]) == 10 + 2 * 1 + 1 * 2 + 3 * 9
+    assert suffix_chunks([], 10) == []
 
 
 # --- mixed batches: grouping --------------------------------------------------------------
