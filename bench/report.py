@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,12 +24,21 @@ def _ratio(value: float, base: float) -> str:
     return f"{value / base:.2f}x" if base > 0 else "n/a"
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
+    """A markdown table, one line a row."""
     return [
         "| " + " | ".join(header) + " |",
         "|" + "|".join("---" for _ in header) + "|",
-        *("| " + " | ".join(row) + " |" for row in rows),
+        *("| " + " | ".join(str(cell) for cell in row) + " |" for row in rows),
     ]
+
+
+def load_average() -> list[float]:
+    """The 1, 5 and 15 minute load averages (empty where the platform has none)."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return []
 
 
 def render(result: Mapping[str, Any]) -> str:
@@ -72,14 +82,14 @@ def render(result: Mapping[str, Any]) -> str:
                 ]
             )
     header = ["workload", "method", "items", "tokens/s", "vs one-at-a-time", "vs padded batches", "padding", "MFU"]
-    lines += _table(header, rows)
+    lines += table(header, rows)
     lines += ["", "Workloads: " + "; ".join(f"{k}: {v}" for k, v in result["workloads"].items()) + ".", ""]
 
     attention = result["attention"]
     if attention:
         lines += ["### Attention implementation, long items", ""]
         sdpa = next((m["tokens_per_s"] for m in attention if m["method"].endswith("sdpa")), 0.0)
-        lines += _table(
+        lines += table(
             ["method", "items", "tokens/s", "vs sdpa"],
             [
                 [m["method"], str(m["rows"]), _num(m["tokens_per_s"]), _ratio(m["tokens_per_s"], sdpa)]
@@ -90,7 +100,7 @@ def render(result: Mapping[str, Any]) -> str:
 
     if result["best_of_n"]:
         lines += ["### Best-of-N: one prompt, N responses", ""]
-        lines += _table(
+        lines += table(
             [
                 "N",
                 "prompt tokens",
@@ -123,7 +133,7 @@ def render(result: Mapping[str, Any]) -> str:
     if online:
         lines += ["### Online: the server under concurrent clients", ""]
         offline = online["offline_tokens_per_s"]
-        lines += _table(
+        lines += table(
             ["clients", "requests", "errors", "tokens/s", "vs offline (same items)", "p50 ms", "p99 ms"],
             [
                 [

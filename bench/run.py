@@ -36,7 +36,7 @@ import transformers
 
 from bench import offline, online
 from bench.models import build_tiny_checkpoint, full_model
-from bench.report import render, update_section
+from bench.report import load_average, render, update_section
 from bench.workloads import Workload, WorkloadBuilder
 from reward_service.config import DEFAULT_SHARED_PREFIX_MIN_TOKENS
 from reward_service.engine import EngineLimits
@@ -130,7 +130,7 @@ def run_benchmarks(
     log: Callable[[str], None] = logger.info,
 ) -> dict[str, Any]:
     """Every measurement on the checkpoint at `model_dir`; the JSON-ready result."""
-    started, load_start = time.perf_counter(), _load_average()
+    started, load_start = time.perf_counter(), load_average()
     torch.set_num_threads(threads)
     reward = load_reward_model(
         model_dir,
@@ -184,7 +184,7 @@ def run_benchmarks(
             "cpus": os.cpu_count(),
             "torch_threads": torch.get_num_threads(),
             "load_start": load_start,
-            "load_end": _load_average(),
+            "load_end": load_average(),
             "torch": torch.__version__,
             "transformers": transformers.__version__,
             "python": platform.python_version(),
@@ -304,13 +304,6 @@ def _forward_latencies(reward: RewardModel, row: Sequence[int], repeats: int) ->
         return latencies
 
     return offline.on_worker(measure)
-
-
-def _load_average() -> list[float]:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        return []
 
 
 def write_results(result: dict[str, Any], out: Path) -> tuple[Path, Path]:
