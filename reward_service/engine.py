@@ -393,8 +393,14 @@ class BatchingEngine:
     def _suffix_passes(self, suffixes: Sequence[int], split: int) -> list[list[int]]:
         limits = self.limits
         # No padding cap: within one prefix, a pass closes when widening it would cost more
-        # than a pass of its own (prefix.FORWARD_PASS_TOKENS), a finer rule than a share.
-        return suffix_chunks(suffixes, split, max_batch_tokens=limits.max_batch_tokens, max_rows=limits.max_batch_size)
+        # than a pass of its own, a finer rule than a share. Scorer.score_shared plans the same.
+        return suffix_chunks(
+            suffixes,
+            split,
+            max_batch_tokens=limits.max_batch_tokens,
+            max_rows=limits.max_batch_size,
+            pass_tokens=FORWARD_PASS_TOKENS,
+        )
 
     def _shared_tokens(self, suffixes: Sequence[int], split: int) -> int:
         """Tokens a shared batch computes: the prefix once, then its suffix passes padded."""

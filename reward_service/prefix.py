@@ -207,6 +207,7 @@ def features_shared_prefix(
     max_batch_tokens: int | None = None,
     max_rows: int | None = None,
     max_padding: float = 1.0,
+    pass_tokens: int | None = None,
 ) -> torch.Tensor:
     """Hidden state at each full row's read position, shape [len(suffix_rows), hidden].
 
@@ -246,11 +247,13 @@ def features_shared_prefix(
         features[in_prefix] = prefix_hidden[[reads[i] for i in in_prefix]]
     in_suffix = [i for i, read in enumerate(reads) if read >= split]
     lengths = [len(suffix_rows[i]) for i in in_suffix]
-    limited = (max_batch_tokens, max_rows, max_padding) != (None, None, 1.0)
-    passes = (
-        suffix_chunks(lengths, split, max_batch_tokens=max_batch_tokens, max_rows=max_rows, max_padding=max_padding)
-        if limited
-        else [list(range(len(lengths)))]
+    passes = suffix_chunks(
+        lengths,
+        split,
+        max_batch_tokens=max_batch_tokens,
+        max_rows=max_rows,
+        max_padding=max_padding,
+        pass_tokens=pass_tokens,
     )
     for positions in passes:
         chunk = [in_suffix[p] for p in positions]
@@ -268,6 +271,7 @@ def score_shared_prefix(
     max_batch_tokens: int | None = None,
     max_rows: int | None = None,
     max_padding: float = 1.0,
+    pass_tokens: int | None = None,
 ) -> torch.Tensor:
     """Raw head outputs for each row `prefix_ids + suffix_rows[i]`, float32 on CPU, [N, num_labels].
 
@@ -281,6 +285,7 @@ def score_shared_prefix(
             max_batch_tokens=max_batch_tokens,
             max_rows=max_rows,
             max_padding=max_padding,
+            pass_tokens=pass_tokens,
         )
         return scorer.head(features).float().cpu()  # [N, L]
 
@@ -324,6 +329,7 @@ def suffix_chunks(
     max_batch_tokens: int | None = None,
     max_rows: int | None = None,
     max_padding: float = 1.0,
+    pass_tokens: int | None = None,
 ) -> list[list[int]]:
     """Suffixes (indices into `lengths`) grouped into forward passes on one prefix's cache.
 
@@ -331,8 +337,8 @@ def suffix_chunks(
     `max_batch_tokens` rows x (split + longest suffix) (every row holds its own copy of the
     prefix's keys and values), past `max_rows`, or its suffix padding past `max_padding` of
     the suffix tokens it computes, or when widening it for the row would add more padding than
-    a pass of its own costs (`FORWARD_PASS_TOKENS`). The prefix is computed once whatever the
-    number of passes.
+    `pass_tokens`, the cost of a pass of its own (`FORWARD_PASS_TOKENS`). With no limits, one
+    pass. The prefix is computed once whatever the number of passes.
     """
     chunks: list[list[int]] = []
     current: list[int] = []
@@ -345,7 +351,7 @@ def suffix_chunks(
             (max_batch_tokens is not None and rows * (split + length) > max_batch_tokens)
             or (max_rows is not None and rows > max_rows)
             or rows * length - (real + length) > max_padding * rows * length
-            or widening > FORWARD_PASS_TOKENS
+            or (pass_tokens is not None and widening > pass_tokens)
         ):
             chunks.append(current)
             current, real = [], 0

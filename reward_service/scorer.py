@@ -17,7 +17,7 @@ import torch
 from torch import nn
 from transformers import PreTrainedModel
 
-from .prefix import score_shared_prefix
+from .prefix import FORWARD_PASS_TOKENS, score_shared_prefix
 from .spec import Pooling, read_position
 
 PaddingSide = Literal["left", "right"]
@@ -66,11 +66,11 @@ class Scorer:
     ) -> torch.Tensor:
         """Scores of the rows `prefix_ids + suffix_rows[i]`, running the shared prefix once and
         the suffixes in passes under `limits` (`max_batch_tokens`, `max_rows`, `max_padding`: see
-        `prefix.suffix_chunks`).
+        `prefix.suffix_chunks`), a pass closing where widening it costs more than a pass.
 
         Equal to `score` on the full rows up to float rounding; see `prefix.score_shared_prefix`.
         """
-        return score_shared_prefix(self, prefix_ids, suffix_rows, **limits)
+        return score_shared_prefix(self, prefix_ids, suffix_rows, pass_tokens=FORWARD_PASS_TOKENS, **limits)
 
     @torch.inference_mode()
     def features(self, rows: Sequence[Sequence[int]], *, padding_side: PaddingSide = "right") -> torch.Tensor:
