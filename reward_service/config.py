@@ -51,7 +51,7 @@ class Settings(BaseSettings):
 
     max_batch_tokens: int = Field(8192, ge=1, description="Padded tokens (rows x longest row) per forward pass.")
     max_batch_size: int = Field(64, ge=1, description="Rows per forward pass.")
-    max_padding: float = Field(0.1, ge=0, le=1, description="Padding share (of padded tokens) a batch may carry.")
+    max_padding: float = Field(0.1, ge=0, le=1, description="Padding share a length-grouped batch may carry.")
     shared_prefix_min_tokens: int = Field(
         DEFAULT_SHARED_PREFIX_MIN_TOKENS,
         ge=0,
