@@ -19,10 +19,10 @@ from safetensors.torch import save_file
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import AutoConfig, LlamaConfig, LlamaForSequenceClassification, PreTrainedTokenizerFast
 
-from reward_service.backbone import backbone_dir, cache_root
-from reward_service.default_model import ensure_default_model
 from reward_service.errors import CheckpointError
-from reward_service.spec import HELPSTEER2_ATTRIBUTES
+from reward_service.model.spec import HELPSTEER2_ATTRIBUTES
+from reward_service.training.backbone import backbone_dir, cache_root
+from reward_service.training.default_model import ensure_default_model
 
 from .workloads import WORDS
 

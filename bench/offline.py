@@ -19,9 +19,8 @@ from typing import Any, TypeVar
 import torch
 from transformers import PreTrainedModel
 
-from reward_service.engine import BatchStats, EngineLimits
-from reward_service.prefix import plan_groups, score_grouped
-from reward_service.scorer import Scorer
+from reward_service.engine import BatchPlan, BatchStats, EngineLimits, pack, plan_all
+from reward_service.model.scorer import Scorer
 from reward_service.service import start_engine
 
 Rows = Sequence[Sequence[int]]
@@ -205,7 +204,6 @@ def engine_path(
     shape: ModelShape,
     limits: EngineLimits,
     *,
-    shared_prefix_min_tokens: int,
     one_request: bool = False,
     keep: list[torch.Tensor] | None = None,
 ) -> Measurement:
@@ -216,16 +214,15 @@ def engine_path(
     scores are appended to `keep` when given.
     """
     batches: list[BatchStats] = []
+    queued = [scorer.row(row) for row in rows]
 
     async def submit() -> None:
-        engine = start_engine(
-            scorer, limits, shared_prefix_min_tokens=shared_prefix_min_tokens, on_batch=batches.append
-        )
+        engine = start_engine(scorer, limits, on_batch=batches.append)
         try:
             if one_request:
-                scores = await engine.score(rows)
+                scores = await engine.score(queued)
             else:
-                scores = [score for [score] in await asyncio.gather(*(engine.score([row]) for row in rows))]
+                scores = [score for [score] in await asyncio.gather(*(engine.score([row]) for row in queued))]
             if keep is not None:
                 keep.append(torch.tensor(scores))  # [N, L]
         finally:
@@ -236,7 +233,7 @@ def engine_path(
         asyncio.run(submit())
         return sum(stats.computed_tokens for stats in batches)
 
-    measured = _timed(workload, OURS, rows, shape, run, warmup=lambda: scorer.score(rows[:2]))
+    measured = _timed(workload, OURS, rows, shape, run, warmup=lambda: scorer.score_ids(rows[:2]))
     reused = sum(stats.reused_tokens for stats in batches)
     return dataclasses.replace(measured, reused_tokens=reused)
 
@@ -244,43 +241,40 @@ def engine_path(
 def plain_batched(
     workload: str, scorer: Scorer, rows: Rows, shape: ModelShape, max_batch_tokens: int, keep: list[torch.Tensor]
 ) -> Measurement:
-    """Best-of-N without prefix sharing: the Scorer on the full rows, under the token budget.
+    """Best-of-N without prefix sharing: the Scorer on the full rows, packed under the token budget.
 
     The scores are appended to `keep`, to check them against the shared path's.
     """
+    queued = [scorer.row(row) for row in rows]
+    chunks = pack([len(row) for row in rows], max_tokens=max_batch_tokens)
+    computed = sum(len(chunk) * max(len(rows[i]) for i in chunk) for chunk in chunks)
 
     def run() -> int:
-        computed, start, parts = 0, 0, []
-        while start < len(rows):
-            width, end = len(rows[start]), start + 1
-            while end < len(rows) and (end - start + 1) * max(width, len(rows[end])) <= max_batch_tokens:
-                width, end = max(width, len(rows[end])), end + 1
-            parts.append(scorer.score(rows[start:end]))  # [b, L]
-            computed += (end - start) * width
-            start = end
-        keep.append(torch.cat(parts))  # [N, L]
+        scores = torch.empty(len(rows), scorer.num_labels)  # [N, L]
+        for chunk in chunks:
+            scores[chunk] = scorer.score(BatchPlan.one_pass([queued[i] for i in chunk]))  # [b, L]
+        keep.append(scores)
         return computed
 
-    return _timed(workload, "plain batched", rows, shape, run, warmup=lambda: scorer.score(rows[:2]))
+    return _timed(workload, "plain batched", rows, shape, run, warmup=lambda: scorer.score_ids(rows[:2]))
 
 
 def shared_prefix(
-    workload: str, scorer: Scorer, rows: Rows, shape: ModelShape, max_batch_tokens: int, keep: list[torch.Tensor]
+    workload: str, scorer: Scorer, rows: Rows, shape: ModelShape, limits: EngineLimits, keep: list[torch.Tensor]
 ) -> Measurement:
-    """Best-of-N with the prompt computed once (`prefix.score_grouped`); scores appended to `keep`.
-
-    Computed tokens count the prefix once plus each group's padded suffix batch (one chunk:
-    the best-of-N sizes here fit the budget).
-    """
-    groups, plain = plan_groups(rows, pad_token_id=scorer.pad_token_id, pooling=scorer.pooling)
-    computed = sum(g.split + len(g.indices) * max(len(rows[i]) - g.split for i in g.indices) for g in groups)
-    computed += len(plain) * max((len(rows[i]) for i in plain), default=0)
+    """Best-of-N planned as the engine plans it (`engine.plan_all`: the prompt computed once) and
+    run on the Scorer directly, without a queue; scores appended to `keep`."""
+    planned = plan_all([scorer.row(row) for row in rows], limits)
+    computed = sum(plan.computed_tokens for _, plan, _ in planned)
 
     def run() -> int:
-        keep.append(score_grouped(scorer, rows, max_batch_tokens=max_batch_tokens))  # [N, L]
+        scores = torch.empty(len(rows), scorer.num_labels)  # [N, L]
+        for taken, plan, slot in planned:
+            scores[taken] = scorer.score(plan)[slot]
+        keep.append(scores)
         return computed
 
-    return _timed(workload, "shared prefix", rows, shape, run, warmup=lambda: scorer.score(rows[:2]))
+    return _timed(workload, "shared prefix", rows, shape, run, warmup=lambda: scorer.score_ids(rows[:2]))
 
 
 def attention_impl(
@@ -293,9 +287,9 @@ def attention_impl(
 
         def run() -> int:
             for row in rows:
-                scorer.score([row])
+                scorer.score_ids([row])
             return sum(map(len, rows))
 
-        return _timed(workload, f"attention: {impl}", rows, shape, run, warmup=lambda: scorer.score([rows[0][:64]]))
+        return _timed(workload, f"attention: {impl}", rows, shape, run, warmup=lambda: scorer.score_ids([rows[0][:64]]))
     finally:
         model.set_attn_implementation(previous)

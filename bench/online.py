@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from reward_service.formatting import Conversation
+from reward_service.model.formatting import Conversation
 
 
 @dataclass(frozen=True)

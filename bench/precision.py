@@ -39,11 +39,12 @@ import torch
 from bench.precision_report import BF16_FLAGS, render
 from bench.report import load_average
 from reward_service.config import Quantize, Settings
-from reward_service.default_model import ensure_default_model, shipped_dir
-from reward_service.helpsteer import RatedResponse, load_rated
-from reward_service.loading import RewardModel, cpu_flags, load_reward_model
-from reward_service.spec import AGGREGATE, HELPSTEER2_ATTRIBUTES
-from reward_service.train import REPORT_FILE, evaluate
+from reward_service.engine import pack
+from reward_service.model.loading import RewardModel, cpu_flags, load_reward_model
+from reward_service.model.spec import AGGREGATE, HELPSTEER2_ATTRIBUTES
+from reward_service.training.default_model import ensure_default_model, shipped_dir
+from reward_service.training.helpsteer import RatedResponse, load_rated
+from reward_service.training.train import REPORT_FILE, evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_SPLIT = ROOT / "data" / "synthetic_helpsteer" / "test.jsonl"
@@ -69,22 +70,6 @@ REFERENCE = VARIANTS[0].name
 OTHERS = [v.name for v in VARIANTS[1:]]
 
 
-def batches(rows: Rows, max_batch_tokens: int, max_batch_size: int) -> list[list[int]]:
-    """Row indices in batches: sorted by length, each closed before its padded tokens
-    (rows x longest row) pass `max_batch_tokens` or its rows pass `max_batch_size`."""
-    out: list[list[int]] = []
-    current: list[int] = []
-    for index in sorted(range(len(rows)), key=lambda i: len(rows[i])):
-        padded = len(rows[index]) * (len(current) + 1)  # sorted: the new row is the longest
-        if current and (padded > max_batch_tokens or len(current) == max_batch_size):
-            out.append(current)
-            current = []
-        current.append(index)
-    if current:
-        out.append(current)
-    return out
-
-
 def timed_scores(
     models: dict[str, RewardModel], rows: Rows, plan: list[list[int]], repeats: int
 ) -> tuple[dict[str, torch.Tensor], dict[str, list[float]], list[dict[str, float]]]:
@@ -105,7 +90,7 @@ def timed_scores(
             took: dict[str, float] = {}
             for name in names[shift:] + names[:shift]:
                 started = time.perf_counter()
-                out = models[name].scorer.score([rows[i] for i in batch])  # [len(batch), labels]
+                out = models[name].scorer.score_ids([rows[i] for i in batch])  # [len(batch), labels]
                 took[name] = time.perf_counter() - started
                 seconds[name][-1] += took[name]
                 if repeat == 0:
@@ -116,7 +101,7 @@ def timed_scores(
 
 def alone_scores(model: RewardModel, rows: Rows) -> torch.Tensor:
     """Each row scored in a forward pass of its own, [rows, labels]."""
-    return torch.cat([model.scorer.score([row]) for row in rows])
+    return torch.cat([model.scorer.score_ids([row]) for row in rows])
 
 
 def drift(scores: torch.Tensor, fp32: torch.Tensor, names: Sequence[str]) -> dict[str, dict[str, float]]:
@@ -193,13 +178,13 @@ def run_precision_bench(
     )
     rows = [list(item.token_ids) for item in encoded]
     tokens = sum(len(row) for row in rows)
-    plan = batches(rows, settings.max_batch_tokens, settings.max_batch_size)
+    plan = pack([len(row) for row in rows], max_tokens=settings.max_batch_tokens, max_rows=settings.max_batch_size)
     mark = phase("load", started)
 
     log(f"{len(rows)} rows, {tokens} tokens, {len(plan)} batches; warm-up")
     for model in models.values():
         for batch in (plan[0], plan[-1]):
-            model.scorer.score([rows[i] for i in batch])
+            model.scorer.score_ids([rows[i] for i in batch])
     mark = phase("warm_up", mark)
     log(f"timing {repeats} passes, the {len(models)} variants interleaved batch by batch")
     scores, seconds, per_batch = timed_scores(models, rows, plan, repeats)

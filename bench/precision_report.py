@@ -7,8 +7,8 @@ from typing import Any
 import torch
 
 from bench.report import table
-from reward_service.loading import NATIVE_CPU_FLAGS
-from reward_service.spec import AGGREGATE
+from reward_service.model.loading import NATIVE_CPU_FLAGS
+from reward_service.model.spec import AGGREGATE
 
 # x86 (AVX512-BF16, AMX) and Arm ("bf16" under Features) report bf16 arithmetic in hardware.
 BF16_FLAGS = NATIVE_CPU_FLAGS[torch.bfloat16]

@@ -38,11 +38,11 @@ from bench import offline, online
 from bench.models import build_tiny_checkpoint, full_model
 from bench.report import load_average, render, update_section
 from bench.workloads import Workload, WorkloadBuilder
-from reward_service.config import DEFAULT_SHARED_PREFIX_MIN_TOKENS
+from reward_service.config import DEFAULT_SHARED_PREFIX_MIN_TOKENS, Settings
 from reward_service.engine import EngineLimits
-from reward_service.loading import RewardModel, load_reward_model
-from reward_service.prefix import common_prefix_length
-from reward_service.scorer import Scorer
+from reward_service.engine.plan import common_prefix_length
+from reward_service.model.loading import RewardModel, load_reward_model
+from reward_service.model.scorer import Scorer
 
 ROOT = Path(__file__).resolve().parents[1]
 logger = logging.getLogger("bench")
@@ -152,7 +152,7 @@ def run_benchmarks(
         build.uniform("realistic", config.realistic_items, *config.realistic_tokens),
         build.heavy_tailed(config.heavy_items, config.heavy_long_items, config.heavy_short_tokens, near_limit),
     ]
-    limits = EngineLimits(max_batch_tokens=config.max_batch_tokens)
+    limits = engine_limits(config)
     measurements = []
     for workload in workloads:
         log(f"offline: {workload.name} ({workload.describe()})")
@@ -160,9 +160,7 @@ def run_benchmarks(
         measurements += [
             offline.hf_loop(workload.name, model, rows, shape),
             offline.naive_batches(workload.name, model, rows, shape, batch_size=config.naive_batch_size, fill=fill),
-            offline.engine_path(
-                workload.name, scorer, rows, shape, limits, shared_prefix_min_tokens=config.shared_prefix_min_tokens
-            ),
+            offline.engine_path(workload.name, scorer, rows, shape, limits),
         ]
 
     long = build.uniform("long", config.long_items, config.long_tokens, config.long_tokens)
@@ -207,6 +205,15 @@ def run_benchmarks(
     }
 
 
+def engine_limits(config: BenchConfig) -> EngineLimits:
+    """The server's default limits (its Settings) with this run's batch budget and sharing."""
+    return dataclasses.replace(
+        EngineLimits.from_settings(Settings()),
+        max_batch_tokens=config.max_batch_tokens,
+        shared_prefix_min_tokens=config.shared_prefix_min_tokens,
+    )
+
+
 def _best_of_n(
     build: WorkloadBuilder,
     scorer: Scorer,
@@ -220,18 +227,9 @@ def _best_of_n(
     scores: list[torch.Tensor] = []
     rows = workload.rows
     plain = offline.plain_batched(workload.name, scorer, rows, shape, config.max_batch_tokens, scores)
-    shared = offline.shared_prefix(workload.name, scorer, rows, shape, config.max_batch_tokens, scores)
-    limits = EngineLimits(max_batch_tokens=config.max_batch_tokens)
-    engine = offline.engine_path(
-        workload.name,
-        scorer,
-        rows,
-        shape,
-        limits,
-        shared_prefix_min_tokens=config.shared_prefix_min_tokens,
-        one_request=True,
-        keep=scores,
-    )
+    limits = engine_limits(config)
+    shared = offline.shared_prefix(workload.name, scorer, rows, shape, limits, scores)
+    engine = offline.engine_path(workload.name, scorer, rows, shape, limits, one_request=True, keep=scores)
     prompt = common_prefix_length(rows)  # the template's header + the prompt turn
     return {
         "n": n,

@@ -13,7 +13,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from reward_service.formatting import Conversation, ConversationEncoder
+from reward_service.model.formatting import Conversation, ConversationEncoder
 
 # Common English words: about one token each for most tokenizers.
 _WORD_TEXT = """the of and to a in is it you that he was for on are with as his they be at one have this from

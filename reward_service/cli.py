@@ -17,8 +17,8 @@ from pydantic import ValidationError
 
 from .config import Settings
 from .errors import CheckpointError
+from .model.spec import POOLINGS
 from .pipeline import commands as pipeline_commands
-from .spec import POOLINGS
 
 
 def add_settings_flags(parser: argparse._ActionsContainer, only: Sequence[str] | None = None) -> None:
@@ -72,16 +72,14 @@ def _graceful_server(config: Any) -> Any:
 
 
 def serve(settings: Settings) -> int:
-    import torch
     import uvicorn
 
-    from .api import create_app
-    from .loading import load_configured
+    from .server.app import create_app
+    from .service import load
 
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    torch.set_num_threads(settings.threads)
     try:
-        model, _ = load_configured(settings)
+        model, _ = load(settings)
     except CheckpointError as exc:
         print(f"reward-service: cannot load the model: {exc}", file=sys.stderr)
         return 2
@@ -96,8 +94,8 @@ def serve(settings: Settings) -> int:
 
 
 def train(args: argparse.Namespace) -> int:
-    from .backbone import backbone_dir, cache_root
-    from .train import TrainOptions, main_train
+    from .training.backbone import backbone_dir, cache_root
+    from .training.train import TrainOptions, main_train
 
     logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -121,7 +119,7 @@ def train(args: argparse.Namespace) -> int:
 
 
 def prepare() -> int:
-    from .default_model import ensure_default_model
+    from .training.default_model import ensure_default_model
 
     logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:

@@ -14,6 +14,29 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Weight quantization of the backbone: none, or dynamic int8 (CPU and float32 only).
 Quantize = Literal["none", "int8"]
+DTYPE_ALIASES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}
+
+
+def quantize_problem(quantize: str, device: str, dtype: str) -> str | None:
+    """Why `quantize` cannot run on `device` (`cpu`, `cuda:1`) in `dtype` (a Settings dtype or a
+    torch dtype's name), saying what to change; None when it can. The one place of this rule."""
+    if quantize == "none":
+        return None
+    if quantize != "int8":
+        return f"quantize {quantize!r} is not one of 'none', 'int8'"
+    on_cpu = device.split(":")[0] == "cpu"
+    name = DTYPE_ALIASES.get(dtype, dtype)
+    if on_cpu and name in ("auto", "float32"):
+        return None
+    problem = f"quantize int8 runs on the CPU with float32 weights only (device {device!r}, dtype {dtype!r}): "
+    if not on_cpu:
+        return problem + f"its kernels are CPU kernels, so it runs on the CPU only, not on {device}. " + (
+            "Use --device cpu, or drop --quantize"
+        )
+    return problem + (
+        f"it quantizes from float32 and computes around the int8 matmuls in float32, so it needs float32 "
+        f"weights, not {name}. Use --dtype float32 (or auto), or drop --quantize"
+    )
 
 
 # Rows sharing this many leading tokens are worth a separate pass over that prefix. Measured on
@@ -92,14 +115,10 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
-        # The same rule as quantize.check_quantize, checked here so a bad combination fails before loading.
-        on_cpu = self.device.split(":")[0] == "cpu"
-        if self.quantize == "int8" and not (on_cpu and self.dtype in ("auto", "float32", "fp32")):
-            raise ValueError(
-                f"quantize int8 runs on the CPU with float32 weights only, not device {self.device!r} with dtype "
-                f"{self.dtype!r}: its kernels are CPU kernels that quantize from float32. Use --device cpu and "
-                "--dtype float32 (or auto), or drop --quantize"
-            )
+        # Checked here too, so a bad combination fails before anything loads.
+        problem = quantize_problem(self.quantize, self.device, self.dtype)
+        if problem is not None:
+            raise ValueError(problem)
         if self.max_tokens_per_item > self.max_batch_tokens:
             raise ValueError(
                 f"max_tokens_per_item ({self.max_tokens_per_item}) must not exceed max_batch_tokens "

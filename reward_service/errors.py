@@ -1,4 +1,8 @@
-"""Domain exceptions. The API module maps each one to an HTTP status in one place."""
+"""Domain exceptions. `server.errors` maps each one to an HTTP status and body in one place.
+
+They speak of items and fields, not of HTTP: an input error carries the index of the
+conversation it is about and the option it names, and each caller (the server, the pipeline)
+phrases that in its own terms."""
 
 from __future__ import annotations
 
@@ -27,19 +31,37 @@ class CheckpointError(RewardServiceError):
 
 
 class InvalidInput(RewardServiceError):
-    """A request item cannot be scored as given; `loc` points at the offending field."""
+    """Input that cannot be scored as given.
+
+    `item` is the index of the offending conversation among those scored together (None: the
+    request as a whole); `field` names the option or part at fault, e.g. `("weights",)`,
+    `("thresholds", "coherence")` or `("messages",)` within an item. `problem` is the message
+    without its subject: `str(exc)` is "item 3 " + problem for an item, else the problem.
+    """
 
     code = "invalid_request"
 
-    def __init__(self, message: str, loc: Sequence[str | int] = ()) -> None:
-        super().__init__(message)
-        self.loc = tuple(loc)
+    def __init__(self, problem: str, *, item: int | None = None, field: Sequence[str] = ()) -> None:
+        super().__init__(problem if item is None else f"item {item} {problem}")
+        self.problem = problem
+        self.item = item
+        self.field = tuple(field)
 
 
 class ItemTooLong(InvalidInput):
     """An item's token count exceeds the limit and truncation was not asked for."""
 
     code = "item_too_long"
+
+    def __init__(self, tokens: int, limit: int, *, item: int) -> None:
+        super().__init__(f"is {tokens} tokens long, over the limit of {limit}", item=item)
+        self.tokens = tokens
+        self.limit = limit
+
+    @staticmethod
+    def remedy(truncate: str) -> str:
+        """What to do about it, `truncate` saying how the caller asks for left truncation."""
+        return f"shorten it, or {truncate} to cut the oldest context (the end of the response is always kept)"
 
 
 class Overloaded(RewardServiceError):

@@ -1,28 +1,35 @@
-"""Scoring as the API and the tools see it: conversations in, named scores and verdicts out.
+"""Scoring as the server and the tools see it: conversations in, named scores and verdicts out.
 
-Validation against the model (attribute names, lengths) and tokenization happen here, before
-anything is queued, so a bad item is rejected with its index and never fails a batch.
+The one composition point: `build` puts a loaded model behind a started engine, for the
+server's lifespan and the pipeline's in-process backend alike. Request semantics live here:
+validation against the model (attribute names, lengths) and tokenization happen before
+anything is queued, so a bad item is rejected with its index and never fails a batch; then
+weights, thresholds and ranking.
+
+Importing this module loads no torch; `load` and `build` bring the model layer in.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
+import dataclasses
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .config import DEFAULT_SHARED_PREFIX_MIN_TOKENS
-from .engine import BatchingEngine, BatchStats, EngineLimits, PrefixSharing
+from .config import Settings
+from .engine import BatchingEngine, BatchStats, EngineLimits
 from .errors import InvalidInput, ModelFailure
-from .formatting import Conversation, Encoded, Truncation
-from .loading import RewardModel
-from .prefix import config_unsupported_reason
-from .schemas import ItemResult
-from .scorer import Scorer
-from .spec import AGGREGATE, ModelSpec, check_weights, read_position
+from .model.spec import AGGREGATE, ModelSpec, check_weights
+
+if TYPE_CHECKING:
+    from .model.formatting import Conversation, Encoded, Truncation
+    from .model.loading import RewardModel
+    from .model.scorer import Scorer
 
 logger = logging.getLogger(__name__)
 
@@ -40,18 +47,6 @@ class ItemScore:
     @property
     def passed(self) -> bool:
         return not self.failed
-
-    def as_result(self, index: int) -> ItemResult:
-        """The public (HTTP and pipeline) form of this score, as item `index`."""
-        return ItemResult(
-            index=index,
-            scores=self.scores,
-            aggregate=self.aggregate,
-            passed=self.passed,
-            failed=list(self.failed),
-            tokens=self.tokens,
-            truncated=self.truncated,
-        )
 
 
 def failed_thresholds(values: Mapping[str, float], thresholds: Mapping[str, Bounds]) -> tuple[str, ...]:
@@ -71,7 +66,7 @@ def resolve_weights(spec: ModelSpec, weights: Mapping[str, float] | None) -> dic
     try:
         return check_weights(weights, spec.attributes)
     except ValueError as exc:
-        raise InvalidInput(f"weights: {exc}", loc=("weights",)) from exc
+        raise InvalidInput(f"weights: {exc}", field=("weights",)) from exc
 
 
 def check_thresholds(spec: ModelSpec, thresholds: Mapping[str, Bounds] | None) -> dict[str, Bounds]:
@@ -79,39 +74,75 @@ def check_thresholds(spec: ModelSpec, thresholds: Mapping[str, Bounds] | None) -
     for name in thresholds or {}:
         if name not in accepted:
             raise InvalidInput(
-                f"thresholds: unknown name {name!r}; accepted: {list(accepted)}", loc=("thresholds", name)
+                f"thresholds: unknown name {name!r}; accepted: {list(accepted)}", field=("thresholds", name)
             )
     return dict(thresholds or {})
 
 
-def start_engine(
-    scorer: Scorer,
-    limits: EngineLimits,
-    *,
-    shared_prefix_min_tokens: int = DEFAULT_SHARED_PREFIX_MIN_TOKENS,
-    on_batch: Callable[[BatchStats], None] | None = None,
-) -> BatchingEngine:
-    """A started engine scoring with `scorer`.
+def rank_order(aggregates: Sequence[float]) -> list[int]:
+    """Positions sorted by aggregate, best first; equal aggregates keep their input order.
 
-    Rows sharing `shared_prefix_min_tokens` leading tokens or more are batched on their shared
-    prefix when the model's attention lets a prefix cache be reused exactly; 0 turns that off.
+    One rule for `POST /rank` and `reward-service rank`, however the scores were obtained: the
+    first position is the chosen (best) response and the last the rejected (worst) one.
     """
-    sharing = None
-    if shared_prefix_min_tokens > 0:
-        reason = config_unsupported_reason(scorer.backbone.config)
-        if reason is None:
-            sharing = PrefixSharing(
-                score_shared=lambda prefix, suffixes, **limits: scorer.score_shared(
-                    prefix, suffixes, **limits
-                ).tolist(),
-                read=functools.partial(read_position, pad_token_id=scorer.pad_token_id, pooling=scorer.pooling),
-                min_tokens=shared_prefix_min_tokens,
-            )
-        else:
-            logger.info("shared-prefix scoring is off for this model: %s", reason)
-    engine = BatchingEngine(lambda rows: scorer.score(rows).tolist(), limits, sharing=sharing, on_batch=on_batch)
+    return sorted(range(len(aggregates)), key=lambda index: (-aggregates[index], index))
+
+
+def start_engine(
+    scorer: Scorer, limits: EngineLimits, *, on_batch: Callable[[BatchStats], None] | None = None
+) -> BatchingEngine:
+    """A started engine whose plans `scorer` carries out.
+
+    Rows sharing `limits.shared_prefix_min_tokens` leading tokens or more are batched on their
+    shared prefix when the model's attention lets a prefix cache be reused exactly.
+    """
+    refused = scorer.sharing_refused()
+    if limits.shared_prefix_min_tokens > 0 and refused is not None:
+        logger.info("shared-prefix scoring is off for this model: %s", refused)
+        limits = dataclasses.replace(limits, shared_prefix_min_tokens=0)
+    engine = BatchingEngine(lambda plan: scorer.score(plan).tolist(), limits, on_batch=on_batch)
     engine.start()
     return engine
+
+
+def load(settings: Settings) -> tuple[RewardModel, Path]:
+    """The model the settings name (the default model when none), loaded with their options."""
+    from .model.loading import load_reward_model
+    from .training.default_model import ensure_default_model
+
+    _use_threads(settings)
+    model_dir = settings.model if settings.model is not None else ensure_default_model()
+    model = load_reward_model(
+        model_dir,
+        device=settings.device,
+        dtype=settings.dtype,
+        max_tokens=settings.max_tokens_per_item,
+        weights=settings.weights,
+        allow_pickle=settings.allow_pickle,
+        trust_remote_code=settings.trust_remote_code,
+        quantize=settings.quantize,
+    )
+    return model, model_dir
+
+
+def build(
+    settings: Settings,
+    model: RewardModel,
+    *,
+    limits: EngineLimits | None = None,
+    on_batch: Callable[[BatchStats], None] | None = None,
+) -> RewardService:
+    """A RewardService scoring with `model` on a started engine, within `limits` (default: the
+    settings'). `close()` it to finish queued work and stop the engine."""
+    _use_threads(settings)
+    engine = start_engine(model.scorer, limits or EngineLimits.from_settings(settings), on_batch=on_batch)
+    return RewardService(model, engine, max_chars_per_item=settings.max_chars_per_item)
+
+
+def _use_threads(settings: Settings) -> None:
+    import torch
+
+    torch.set_num_threads(settings.threads)
 
 
 class RewardService:
@@ -129,6 +160,8 @@ class RewardService:
         return self.model.spec
 
     def close(self) -> None:
+        """Finish everything queued, then stop the engine and the tokenizer thread. Blocking."""
+        self.engine.stop()
         self._tokenizer_thread.shutdown(wait=True)
 
     async def encode(self, conversations: Sequence[Conversation], truncation: Truncation) -> list[Encoded]:
@@ -136,8 +169,7 @@ class RewardService:
             chars = sum(len(turn["content"]) for turn in conversation)
             if chars > self.max_chars_per_item:
                 raise InvalidInput(
-                    f"item {index} has {chars} characters of text, over the limit of {self.max_chars_per_item}",
-                    loc=("items", index),
+                    f"has {chars} characters of text, over the limit of {self.max_chars_per_item}", item=index
                 )
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
@@ -160,9 +192,9 @@ class RewardService:
         used = resolve_weights(self.spec, weights)
         bounds = check_thresholds(self.spec, thresholds)
         encoded = await self.encode(conversations, truncation)
-        raw = await self.engine.score([e.token_ids for e in encoded], timeout=timeout)
+        raw = await self.engine.score([e.row for e in encoded], timeout=timeout)
         if len(raw) != len(encoded):
-            raise RuntimeError(f"engine returned {len(raw)} results for {len(encoded)} items")
+            raise ModelFailure(f"the engine returned {len(raw)} results for {len(encoded)} items")
         results = []
         for index, (enc, row) in enumerate(zip(encoded, raw, strict=True)):
             if len(row) != len(self.spec.attributes):
@@ -173,7 +205,7 @@ class RewardService:
             if not math.isfinite(aggregate):
                 raise InvalidInput(
                     f"item {index}: the aggregate overflowed with these weights; use weights of ordinary size",
-                    loc=("weights",),
+                    field=("weights",),
                 )
             failed = failed_thresholds({**scores, AGGREGATE: aggregate}, bounds)
             results.append(ItemScore(scores, aggregate, failed, len(enc.token_ids), enc.truncated))

@@ -17,7 +17,7 @@ import torch
 from checkpoints import CheckpointFactory, Reference, build_tokenizer, make_checkpoint
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from reward_service.loading import RewardModel, load_reward_model
+from reward_service.model.loading import RewardModel, load_reward_model
 
 
 @pytest.fixture(scope="session")

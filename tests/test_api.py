@@ -31,9 +31,10 @@ from checkpoints import CONVERSATIONS, CheckpointFactory, Conversation, Referenc
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
-from reward_service.api import create_app
 from reward_service.config import Settings
-from reward_service.loading import RewardModel, load_reward_model
+from reward_service.engine import BatchPlan
+from reward_service.model.loading import RewardModel, load_reward_model
+from reward_service.server.app import create_app
 
 T = TypeVar("T")
 Row = tuple[int, ...]
@@ -102,13 +103,9 @@ class GatedScorer:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)  # the model, pad id and pooling the engine asks about
 
-    def score(self, rows: Sequence[Sequence[int]], padding_side: str = "right") -> torch.Tensor:
-        self._enter(rows)
-        return self.inner.score(rows, padding_side=padding_side)
-
-    def score_shared(self, prefix: Sequence[int], suffixes: Sequence[Sequence[int]], **limits: Any) -> torch.Tensor:
-        self._enter([[*prefix, *suffix] for suffix in suffixes])
-        return self.inner.score_shared(prefix, suffixes, **limits)
+    def score(self, plan: BatchPlan, padding_side: str = "right") -> torch.Tensor:
+        self._enter([row.ids for row in plan.rows])
+        return self.inner.score(plan, padding_side=padding_side)
 
     def _enter(self, rows: Sequence[Sequence[int]]) -> None:
         batch = [tuple(int(token) for token in row) for row in rows]

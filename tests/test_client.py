@@ -21,7 +21,6 @@ import httpx
 import pytest
 from checkpoints import CONVERSATIONS, CheckpointFactory, Reference
 
-from reward_service.api import create_app
 from reward_service.client import (
     AsyncRewardClient,
     ItemTooLarge,
@@ -31,8 +30,9 @@ from reward_service.client import (
     ServerError,
 )
 from reward_service.config import Settings
-from reward_service.loading import RewardModel, load_reward_model
-from reward_service.schemas import RankResponse, ScoreResponse
+from reward_service.model.loading import RewardModel, load_reward_model
+from reward_service.server.app import create_app
+from reward_service.server.schemas import RankResponse, ScoreResponse
 
 T = TypeVar("T")
 URL = "http://reward.test"

@@ -11,9 +11,9 @@ import pytest
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from reward_service.default_model import ensure_default_model, shipped_dir
-from reward_service.loading import RewardModel, load_reward_model
-from reward_service.spec import HELPSTEER2_ATTRIBUTES, NEMOTRON_WEIGHTS
+from reward_service.model.loading import RewardModel, load_reward_model
+from reward_service.model.spec import HELPSTEER2_ATTRIBUTES, NEMOTRON_WEIGHTS
+from reward_service.training.default_model import ensure_default_model, shipped_dir
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def model(default_dir: Path) -> RewardModel:
 def scores(model: RewardModel, prompt: str, *responses: str) -> list[dict[str, float]]:
     conversations = [[{"role": "user", "content": prompt}, {"role": "assistant", "content": r}] for r in responses]
     rows = [e.token_ids for e in model.encoder.encode_many(conversations, max_tokens=model.spec.max_tokens)]
-    return [dict(zip(model.spec.attributes, row, strict=True)) for row in model.scorer.score(rows).tolist()]
+    return [dict(zip(model.spec.attributes, row, strict=True)) for row in model.scorer.score_ids(rows).tolist()]
 
 
 def test_default_model_reports_helpsteer2_attributes_and_published_weights(model: RewardModel) -> None:
@@ -51,7 +51,7 @@ def test_default_model_equals_transformers_on_its_own_checkpoint(default_dir: Pa
         expected = reference(input_ids=torch.tensor([ids])).logits[0]
     ours = model.encoder.encode_many([conversation], max_tokens=model.spec.max_tokens)[0]
     assert list(ours.token_ids) == list(ids)
-    torch.testing.assert_close(model.scorer.score([ours.token_ids])[0], expected, atol=1e-4, rtol=0)
+    torch.testing.assert_close(model.scorer.score_ids([ours.token_ids])[0], expected, atol=1e-4, rtol=0)
 
 
 FACT_PAIRS = [

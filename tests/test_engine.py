@@ -10,6 +10,7 @@ hanging the suite.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 import random
 import threading
@@ -19,7 +20,9 @@ from typing import Any, TypeVar
 
 import pytest
 
-from reward_service.engine import BatchingEngine, BatchStats, EngineLimits, PrefixSharing, RequestTooLarge
+from reward_service.config import Settings
+from reward_service.engine import BatchingEngine, BatchPlan, BatchStats, EngineLimits, RequestTooLarge
+from reward_service.engine import Row as ReadRow
 from reward_service.errors import DeadlineExceeded, ModelFailure, Overloaded, ShuttingDown
 
 T = TypeVar("T")
@@ -40,7 +43,7 @@ def expected(row: Sequence[int]) -> tuple[float, float]:
 
 
 class FakeModel:
-    """`score_batch` stand-in with exactly known outputs; records each batch it receives."""
+    """The model's `score(plan)` stand-in with exactly known outputs; records each plan it runs."""
 
     def __init__(self, *, delay: float = 0.0) -> None:
         self.batches: list[list[Row]] = []
@@ -50,14 +53,17 @@ class FakeModel:
         self.drop_one_output = False  # return one result fewer than rows
         self.flat_output = False  # return one bare float per row instead of a row of scores
         self.ragged_output = False  # give the last row one score more than the others
-        self.shared: list[tuple[int, int]] = []  # (prefix length, rows) of each shared-prefix call
-        self.shared_limits: list[dict[str, Any]] = []  # the pass limits each shared call was given
+        self.shared: list[tuple[int, int]] = []  # (prefix length, rows) of each shared-prefix plan
+        self.plans: list[BatchPlan] = []
         self._lock = threading.Lock()
 
-    def __call__(self, rows: Sequence[Sequence[int]]) -> list[Any]:
-        batch = [tuple(row) for row in rows]
+    def __call__(self, plan: BatchPlan) -> list[Any]:
+        batch = [row.ids for row in plan.rows]
         with self._lock:
             self.batches.append(batch)
+            self.plans.append(plan)
+            if plan.split:
+                self.shared.append((plan.split, len(plan.rows)))
         if any(BLOCK in row for row in batch):
             self.blocked.set()
             if not self.gate.wait(WAIT * 2):
@@ -80,13 +86,6 @@ class FakeModel:
             out[-1].append(0.0)
         return out
 
-    def score_shared(self, prefix: Sequence[int], suffixes: Sequence[Sequence[int]], **limits: Any) -> list[Any]:
-        """The engine's shared-prefix call: recorded with its split and limits, scored as the full rows."""
-        with self._lock:
-            self.shared.append((len(prefix), len(suffixes)))
-            self.shared_limits.append(limits)
-        return self([[*prefix, *suffix] for suffix in suffixes])
-
     def computed_rows(self) -> list[Row]:
         with self._lock:
             return [row for batch in self.batches for row in batch]
@@ -97,7 +96,25 @@ class FakeModel:
             return [batch for batch in self.batches if not any(BLOCK in row for row in batch)]
 
 
-EngineFactory = Callable[..., BatchingEngine]
+EngineFactory = Callable[..., "IdsEngine"]
+
+
+def engine_limits(**changes: Any) -> EngineLimits:
+    """The settings' limits with `changes`; padding unlimited unless a change sets it."""
+    return dataclasses.replace(EngineLimits.from_settings(Settings()), **{"max_padding": 1.0, **changes})
+
+
+class IdsEngine:
+    """The engine as the tests drive it: rows given as bare ids, each read at its last token."""
+
+    def __init__(self, engine: IdsEngine) -> None:
+        self.engine = engine
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.engine, name)
+
+    async def score(self, rows: Sequence[Sequence[int]], *, timeout: float | None = None) -> list[tuple[float, ...]]:
+        return await self.engine.score([ReadRow(tuple(row), len(row) - 1) for row in rows], timeout=timeout)
 
 
 @pytest.fixture
@@ -113,20 +130,16 @@ def make_engine() -> Iterator[EngineFactory]:
         fake: FakeModel,
         *,
         on_batch: Callable[[BatchStats], None] | None = None,
-        share_from: int | None = None,
+        share_from: int = 0,
+        clock: Callable[[], float] = time.monotonic,
         **limits: Any,
-    ) -> BatchingEngine:
-        """`share_from=N`: rows sharing N or more leading ids may be batched on that prefix;
-        a row is read at its last token."""
-        sharing = None
-        if share_from is not None:
-            sharing = PrefixSharing(fake.score_shared, read=lambda row: len(row) - 1, min_tokens=share_from)
-        engine = BatchingEngine(
-            fake, EngineLimits(**{"max_padding": 1.0, **limits}), sharing=sharing, on_batch=on_batch
-        )
+    ) -> IdsEngine:
+        """`share_from=N`: rows sharing N or more leading ids may be batched on that prefix."""
+        limits = engine_limits(shared_prefix_min_tokens=share_from, **limits)
+        engine = BatchingEngine(fake, limits, on_batch=on_batch, clock=clock)
         engine.start()
         made.append((engine, fake))
-        return engine
+        return IdsEngine(engine)
 
     yield make
     for engine, fake in made:
@@ -147,7 +160,7 @@ async def wait_until(predicate: Callable[[], bool], what: str, timeout: float = 
         await asyncio.sleep(0.002)
 
 
-async def block_worker(engine: BatchingEngine, fake: FakeModel) -> asyncio.Task[list[tuple[float, ...]]]:
+async def block_worker(engine: IdsEngine, fake: FakeModel) -> asyncio.Task[list[tuple[float, ...]]]:
     """Submit a one-row request that holds the worker at the fake's gate; return its task."""
     task = asyncio.create_task(engine.score([[BLOCK]]))
     assert await asyncio.to_thread(fake.blocked.wait, WAIT), "the worker never picked up the blocking row"
@@ -159,12 +172,12 @@ async def release(fake: FakeModel, blocker: asyncio.Task[list[tuple[float, ...]]
     assert await asyncio.wait_for(blocker, WAIT) == [expected([BLOCK])]
 
 
-def submit_all(engine: BatchingEngine, requests: Sequence[Sequence[Sequence[int]]]) -> list[asyncio.Task[Any]]:
+def submit_all(engine: IdsEngine, requests: Sequence[Sequence[Sequence[int]]]) -> list[asyncio.Task[Any]]:
     return [asyncio.create_task(engine.score(rows)) for rows in requests]
 
 
 def queue_then_release(
-    engine: BatchingEngine,
+    engine: IdsEngine,
     fake: FakeModel,
     requests: Sequence[Sequence[Sequence[int]]],
     *,
@@ -368,8 +381,8 @@ def test_split_stops_at_each_rows_read_position(make_engine: EngineFactory) -> N
     assert fake.shared == [(19, 4)]
 
 
-@pytest.mark.parametrize("share_from", [None, 8])
-def test_identical_rows_are_computed_once(make_engine: EngineFactory, share_from: int | None) -> None:
+@pytest.mark.parametrize("share_from", [0, 8])
+def test_identical_rows_are_computed_once(make_engine: EngineFactory, share_from: int) -> None:
     """Repeated rows in a batch reach the model once and all get that one result (so identical
     conversations score identically), with or without prefix sharing; the stats count the
     repeats as reused tokens."""
@@ -422,7 +435,9 @@ def test_shared_batches_respect_batch_size_and_token_budget(make_engine: EngineF
 
     assert run(engine.score(rows)) == [expected(row) for row in rows]
     assert fake.shared == [(50, 4)] * 5
-    assert fake.shared_limits == [{"max_batch_tokens": 165, "max_rows": 4}] * 5
+    # Each plan's passes hold at most 4 rows, each row counting the prefix it attends to.
+    assert [[len(chunk) for chunk in plan.passes] for plan in fake.plans] == [[3, 1]] * 5
+    assert all(len(chunk) * 55 <= 165 for plan in fake.plans for chunk in plan.passes)
     assert [stat.computed_tokens for stat in stats] == [50 + 3 * 5 + 1 * 5] * 5
     assert sorted(fake.computed_rows()) == sorted(tuple(row) for row in rows)
 
@@ -712,9 +727,9 @@ def test_stop_finishes_queued_work_then_refuses_new_work(make_engine: EngineFact
 
 def test_score_before_start_is_refused() -> None:
     """An engine that was never started accepts no work."""
-    engine = BatchingEngine(FakeModel())
+    engine = BatchingEngine(FakeModel(), engine_limits())
     with pytest.raises(ShuttingDown):
-        run(engine.score([[1]]))
+        run(engine.score([ReadRow((1,), 0)]))
 
 
 def test_batches_carry_at_most_max_padding(make_engine: EngineFactory) -> None:

@@ -65,8 +65,8 @@ from schemathesis.specs.openapi.checks import (
     unsupported_method,
 )
 
-from reward_service.api import ROUTES, create_app
 from reward_service.config import Settings
+from reward_service.server.app import ROUTES, create_app
 
 # Small limits: generated inputs larger than these are refused before any model work.
 LIMITS: dict[str, Any] = {
@@ -334,7 +334,7 @@ def campaign(served: Served) -> Campaign:
         started = time.perf_counter()
         fuzz(result, served.schema, served.validate_error)
         result.seconds = time.perf_counter() - started
-    engine = served.app.state.runtime.engine
+    engine = served.app.state.runtime.service.engine
     result.engine_running_after = engine is not None and engine.running
     print("\nschema fuzzing:", result.summary())
     return result

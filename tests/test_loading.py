@@ -17,10 +17,10 @@ import torch
 from checkpoints import CONVERSATIONS, CheckpointFactory, Reference, edit_config
 from safetensors.torch import load_file, save_file
 
-from reward_service import loading
 from reward_service.errors import CheckpointError
-from reward_service.loading import RewardModel, load_reward_model
-from reward_service.spec import HELPSTEER2_ATTRIBUTES, NEMOTRON_WEIGHTS
+from reward_service.model import loading
+from reward_service.model.loading import RewardModel, load_reward_model
+from reward_service.model.spec import HELPSTEER2_ATTRIBUTES, NEMOTRON_WEIGHTS
 
 RewardModelFactory = Callable[[Path], RewardModel]
 ReferenceFactory = Callable[[Path], Reference]
@@ -49,7 +49,7 @@ def load_error(path: Path, **kwargs: object) -> str:
 def scores_of(model: RewardModel) -> torch.Tensor:
     """The model's scores for all fixture conversations."""
     encoded = model.encoder.encode_many(list(CONVERSATIONS.values()), max_tokens=model.spec.max_tokens)
-    return model.scorer.score([list(item.token_ids) for item in encoded])
+    return model.scorer.score_ids([list(item.token_ids) for item in encoded])
 
 
 # --- attribute names -------------------------------------------------------------------------
@@ -311,7 +311,7 @@ def test_half_precision_without_hardware_support_warns(
     """bf16/fp16 on a CPU whose flags show no hardware support logs that it will be slow, and
     says what to use instead; the model still loads."""
     monkeypatch.setattr(loading, "cpu_flags", lambda: None if flags is None else frozenset(flags))
-    with caplog.at_level(logging.WARNING, logger="reward_service.loading"):
+    with caplog.at_level(logging.WARNING, logger="reward_service.model.loading"):
         model = load_reward_model(checkpoint("llama"), dtype=dtype)
     assert model.scorer.head.weight.dtype == loading.DTYPES[dtype]
     warnings = [r.getMessage() for r in caplog.records if "emulated" in r.getMessage()]

@@ -21,8 +21,8 @@ import torch
 from checkpoints import ARCHS, CONVERSATIONS, PADS, CheckpointFactory, Conversation, Reference
 
 from reward_service.errors import ItemTooLong
-from reward_service.loading import RewardModel
-from reward_service.scorer import PaddingSide
+from reward_service.model.loading import RewardModel
+from reward_service.model.scorer import PaddingSide
 
 ATOL = 1e-4
 # Far above ATOL: a wrong read position must miss by at least this much for the parity checks
@@ -126,7 +126,7 @@ def test_batched_scores_equal_unpadded_reference(
     """All conversations in one padded batch score as each does alone in transformers."""
     path = checkpoint(arch, pad=pad, tokenizer_variant=variant)
     model, ref = reward_model(path), reference(path)
-    scores = model.scorer.score(encode(model, CONVS), padding_side=padding_side)
+    scores = model.scorer.score_ids(encode(model, CONVS), padding_side=padding_side)
     expected = expected_logits(ref, CONVS)
     assert scores.dtype == torch.float32
     assert scores.shape == (len(CONVS), 5)
@@ -162,7 +162,7 @@ def test_rows_holding_pad_ids_read_where_transformers_reads(
         [pad_id],
     ]
     expected = torch.stack([ref.logits(row) for row in rows])
-    scores = model.scorer.score(rows, padding_side=padding_side)
+    scores = model.scorer.score_ids(rows, padding_side=padding_side)
     torch.testing.assert_close(scores, expected, atol=ATOL, rtol=0)
 
 
@@ -185,7 +185,7 @@ def test_score_does_not_depend_on_batch_composition(
     assert len(long_row) > 3 * len(row) > 3 * len(short_row)
 
     def score_in(batch: list[list[int]], index: int) -> torch.Tensor:
-        return model.scorer.score(batch, padding_side=padding_side)[index]
+        return model.scorer.score_ids(batch, padding_side=padding_side)[index]
 
     everything = encode(model, CONVS[::-1])
     results = {
@@ -221,7 +221,7 @@ def test_reading_the_very_last_token_misses_the_reference_when_pad_is_final(
     expected = expected_logits(ref, CONVS)
     assert min(per_row_error(at_last, expected)) > CLEARLY_DIFFERENT
     # ...and the service reads where transformers does, not at the last token.
-    scores = model.scorer.score(encode(model, CONVS))
+    scores = model.scorer.score_ids(encode(model, CONVS))
     assert min(per_row_error(scores, at_last)) > CLEARLY_DIFFERENT
 
 
@@ -259,7 +259,7 @@ def test_transformers_own_padded_batch_misreads_when_pad_ids_disagree(
         else:
             assert error > CLEARLY_DIFFERENT, name
 
-    scores = model.scorer.score(encode(model, CONVS), padding_side="right")
+    scores = model.scorer.score_ids(encode(model, CONVS), padding_side="right")
     torch.testing.assert_close(scores, expected, atol=ATOL, rtol=0)
 
 
@@ -276,7 +276,7 @@ def test_transformers_refuses_batches_without_pad_id_but_the_service_scores_them
     padded = torch.tensor([row + [0] * (width - len(row)) for row in rows])
     with pytest.raises(ValueError, match="no padding token"), torch.inference_mode():
         ref.model(input_ids=padded)
-    torch.testing.assert_close(model.scorer.score(rows), expected_logits(ref, CONVS[:2]), atol=ATOL, rtol=0)
+    torch.testing.assert_close(model.scorer.score_ids(rows), expected_logits(ref, CONVS[:2]), atol=ATOL, rtol=0)
 
 
 # --- pooling = last_token --------------------------------------------------------------------
@@ -297,7 +297,7 @@ def test_last_token_pooling_reads_the_final_token(
     assert model.spec.pooling == "last_token"
     rows = [ref.ids(messages) for messages in CONVS]
     at_last = torch.stack([ref.last_token_logits(row) for row in rows])
-    scores = model.scorer.score(encode(model, CONVS), padding_side=padding_side)
+    scores = model.scorer.score_ids(encode(model, CONVS), padding_side=padding_side)
     torch.testing.assert_close(scores, at_last, atol=ATOL, rtol=0)
     # The newline is the pad id here, so transformers' own rule reads elsewhere.
     assert min(per_row_error(scores, expected_logits(ref, CONVS))) > CLEARLY_DIFFERENT
@@ -331,7 +331,7 @@ def test_no_template_uses_plain_format(
     assert rows == expected_ids
     assert all(row[0] == ref.tokenizer.bos_token_id for row in rows)
     expected = torch.stack([ref.logits(ids) for ids in expected_ids])
-    torch.testing.assert_close(model.scorer.score(rows, padding_side=padding_side), expected, atol=ATOL, rtol=0)
+    torch.testing.assert_close(model.scorer.score_ids(rows, padding_side=padding_side), expected, atol=ATOL, rtol=0)
 
 
 # --- truncation ------------------------------------------------------------------------------
@@ -353,7 +353,7 @@ def test_truncation(
         model.encoder.encode_many(batch, max_tokens=limit)
     message = str(excinfo.value)
     assert "item 1" in message and str(len(full[1])) in message and str(limit) in message
-    assert excinfo.value.loc == ("items", 1)
+    assert excinfo.value.item == 1
     with pytest.raises(ItemTooLong):
         model.encoder.encode_many(batch, max_tokens=limit, truncation="none")
 
@@ -366,7 +366,7 @@ def test_truncation(
     # The end of the conversation, where the score is read, is kept.
     assert list(cut.token_ids[1:]) == full[1][-(limit - 1) :]
     # And the truncated row scores as transformers scores those same ids.
-    scores = model.scorer.score([list(short.token_ids), list(cut.token_ids)])
+    scores = model.scorer.score_ids([list(short.token_ids), list(cut.token_ids)])
     expected = torch.stack([ref.logits(full[0]), ref.logits(list(cut.token_ids))])
     torch.testing.assert_close(scores, expected, atol=ATOL, rtol=0)
 
@@ -381,7 +381,7 @@ def test_scores_are_raw_head_outputs(
     """No softmax or sigmoid: values leave [0, 1], go negative, and equal the raw logits."""
     path = checkpoint(arch)
     model, ref = reward_model(path), reference(path)
-    scores = model.scorer.score(encode(model, CONVS))
+    scores = model.scorer.score_ids(encode(model, CONVS))
     expected = expected_logits(ref, CONVS)
     assert (scores < 0).any() and (scores > 1).any()
     assert not torch.allclose(scores.sum(dim=1), torch.ones(len(CONVS)), atol=1e-2)

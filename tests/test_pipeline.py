@@ -32,17 +32,18 @@ import torch
 import uvicorn
 from checkpoints import CORPUS, CheckpointFactory, Reference
 
-from reward_service.api import create_app
 from reward_service.cli import main
 from reward_service.config import Settings
-from reward_service.loading import RewardModel, load_reward_model
+from reward_service.engine import BatchPlan
+from reward_service.model.loading import RewardModel, load_reward_model
 from reward_service.pipeline import Fields, PipelineError, RunOptions, ScoringOptions, run_pipeline
 from reward_service.pipeline.local import local_backend
 from reward_service.pipeline.outputs import Outputs, State, progress_path
 from reward_service.pipeline.records import Position, RawRecord
 from reward_service.pipeline.summary import Distribution
 from reward_service.pipeline.units import Failure, Group, grouped, to_item
-from reward_service.schemas import ItemResult
+from reward_service.server.app import create_app
+from reward_service.server.schemas import ItemResult
 
 ATTRIBUTES = ["helpfulness", "correctness", "coherence", "complexity", "verbosity"]
 PUBLISHED_WEIGHTS = {"helpfulness": 0.3, "correctness": 0.74, "coherence": 0.46, "complexity": 0.47, "verbosity": -0.33}
@@ -148,13 +149,9 @@ class RecordingScorer:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)  # the model, pad id and pooling the engine asks about
 
-    def score(self, rows: Sequence[Sequence[int]], padding_side: str = "right") -> torch.Tensor:
-        self._record(rows)
-        return self.inner.score(rows, padding_side=padding_side)
-
-    def score_shared(self, prefix: Sequence[int], suffixes: Sequence[Sequence[int]], **limits: Any) -> torch.Tensor:
-        self._record([[*prefix, *suffix] for suffix in suffixes])
-        return self.inner.score_shared(prefix, suffixes, **limits)
+    def score(self, plan: BatchPlan, padding_side: str = "right") -> torch.Tensor:
+        self._record([row.ids for row in plan.rows])
+        return self.inner.score(plan, padding_side=padding_side)
 
     def _record(self, rows: Sequence[Sequence[int]]) -> None:
         with self._lock:
@@ -861,7 +858,7 @@ def test_parquet_input_gives_the_jsonl_output(
 def test_default_model_when_neither_model_nor_url(
     tmp_path: Path, model_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import reward_service.default_model as default_model
+    import reward_service.training.default_model as default_model
 
     calls: list[int] = []
 

@@ -13,6 +13,7 @@ once and only the suffixes were batched, or that a fallback was taken where it m
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,22 +27,15 @@ from torch import nn
 from transformers import LlamaConfig, LlamaForSequenceClassification
 from transformers.cache_utils import DynamicLayer
 
-from reward_service import prefix as prefix_module
-from reward_service.loading import RewardModel
-from reward_service.prefix import (
-    PrefixGroup,
-    cache_unsupported_reason,
-    common_prefix_length,
-    config_unsupported_reason,
-    features_shared_prefix,
-    plan_groups,
-    score_grouped,
-    score_shared_prefix,
-    shared_prefix_split,
-    suffix_chunks,
-    suffix_chunks_tokens,
-)
-from reward_service.scorer import Scorer
+from reward_service.config import Settings
+from reward_service.engine import BatchPlan, EngineLimits, Row, pack, plan_all, plan_shared
+from reward_service.engine.plan import common_prefix_length, shared_split
+from reward_service.model import forward
+from reward_service.model import prefix as prefix_module
+from reward_service.model.loading import RewardModel
+from reward_service.model.prefix import cache_unsupported_reason, config_unsupported_reason
+from reward_service.model.scorer import Scorer
+from reward_service.model.spec import ReadRule
 
 ATOL = 1e-4
 RewardModelFactory = Callable[[Path], RewardModel]
@@ -103,10 +97,30 @@ def recorded_calls(scorer: Scorer) -> Iterator[list[dict[str, Any]]]:
 
 def split_rows(model: RewardModel, rows: Sequence[Sequence[int]]) -> tuple[list[int], list[list[int]]]:
     """The planner's split of best-of-N rows into (prefix, suffixes)."""
-    scorer = model.scorer
-    split = shared_prefix_split(rows, pad_token_id=scorer.pad_token_id, pooling=scorer.pooling)
+    split = shared_split([model.scorer.row(row) for row in rows], min_tokens=16)
     assert split > 0, "the fixture rows should share their prompt"
     return list(rows[0][:split]), [list(row[split:]) for row in rows]
+
+
+def score_shared_prefix(
+    scorer: Scorer, prefix: Sequence[int], suffixes: Sequence[Sequence[int]], **limits: Any
+) -> torch.Tensor:
+    """The rows `prefix + suffixes[i]`, planned on their shared prefix under `limits` (by default
+    in one pass: no pass cost), as the scorer runs them."""
+    rows = [scorer.row([*prefix, *suffix]) for suffix in suffixes]
+    return scorer.score(plan_shared(rows, len(prefix), **{"pass_tokens": None, **limits}))
+
+
+def limits(**changes: Any) -> EngineLimits:
+    return dataclasses.replace(EngineLimits.from_settings(Settings()), **changes)
+
+
+def score_planned(scorer: Scorer, rows: Sequence[Sequence[int]], engine_limits: EngineLimits) -> torch.Tensor:
+    """Every row planned into batches as the engine plans them, each plan run by the scorer, in order."""
+    scores = torch.empty(len(rows), scorer.num_labels)  # [N, L]
+    for taken, plan, slot in plan_all([scorer.row(row) for row in rows], engine_limits):
+        scores[taken] = scorer.score(plan)[slot]
+    return scores
 
 
 # --- parity with transformers, every architecture ---------------------------------------------
@@ -213,7 +227,7 @@ def test_chunked_suffixes_reuse_one_prefix(
     # Room for two full rows at a time: the budget counts the prefix each row attends to.
     budget = 2 * max(map(len, rows))
     with recorded_calls(model.scorer) as calls:
-        scores = score_shared_prefix(model.scorer, prefix, suffixes, max_batch_tokens=budget)
+        scores = score_shared_prefix(model.scorer, prefix, suffixes, max_tokens=budget)
     torch.testing.assert_close(scores, reference_logits(ref, rows), atol=ATOL, rtol=0)
     assert [call["cache_in"] for call in calls].count(False) == 1  # one prefix pass
     suffix_calls = [call["shape"] for call in calls if call["cache_in"]]
@@ -240,26 +254,31 @@ def test_padding_capped_passes_stay_exact(
     assert widths == sorted({len(suffix) for suffix in suffixes})
 
 
-def test_suffix_chunks_rules() -> None:
+def test_pack_rules() -> None:
     """Passes are sorted by length and close on the token budget, the row cap or the padding cap."""
     lengths = [5, 1, 9, 2, 8, 1]
-    assert suffix_chunks(lengths, 10) == [[1, 5, 3, 0, 4, 2]]  # no limits: one pass, shortest first
+    assert pack(lengths, offset=10) == [[1, 5, 3, 0, 4, 2]]  # no limits: one pass, shortest first
     # rows x (split + longest) <= 40: at most 3 rows of up to 3 tokens, 2 of up to 10.
-    assert suffix_chunks(lengths, 10, max_batch_tokens=40) == [[1, 5, 3], [0, 4], [2]]
-    assert suffix_chunks(lengths, 10, max_rows=4) == [[1, 5, 3, 0], [4, 2]]
+    assert pack(lengths, offset=10, max_tokens=40) == [[1, 5, 3], [0, 4], [2]]
+    assert pack(lengths, offset=10, max_rows=4) == [[1, 5, 3, 0], [4, 2]]
     # No padding: a pass per distinct length. 20%: 1, 1, 2 would pad 2 of 6 (33%) and 2, 5 pad
     # 3 of 10, so each starts anew; 5, 8, 9 pad 5 of 27 (19%) and stay together.
-    assert suffix_chunks(lengths, 10, max_padding=0.0) == [[1, 5], [3], [0], [4], [2]]
-    assert suffix_chunks(lengths, 10, max_padding=0.2) == [[1, 5], [3], [0, 4, 2]]
-    assert suffix_chunks_tokens(lengths, 10, [[1, 5], [3], [0, 4, 2]]) == 10 + 2 * 1 + 1 * 2 + 3 * 9
-    assert suffix_chunks([], 10) == []
+    assert pack(lengths, offset=10, max_padding=0.0) == [[1, 5], [3], [0], [4], [2]]
+    assert pack(lengths, offset=10, max_padding=0.2) == [[1, 5], [3], [0, 4, 2]]
+    # Widening a pass by more padding than a pass of its own costs starts a new one.
+    assert pack(lengths, pass_tokens=6) == [[1, 5, 3], [0, 4, 2]]  # 1, 1, 2 -> 5 would pad 9
+    rows = tuple(Row((7,) * 10 + (1,) * length, 10 + length - 1) for length in lengths)
+    plan = BatchPlan(rows, ((1, 5), (3,), (0, 4, 2)), split=10)
+    assert plan.computed_tokens == 10 + 2 * 1 + 1 * 2 + 3 * 9
+    assert plan.real_tokens == 10 + sum(lengths)
+    assert pack([], offset=10) == []
 
 
 # --- mixed batches: grouping --------------------------------------------------------------
 
 
 @pytest.mark.parametrize("arch", ARCHS)
-def test_score_grouped_equals_reference_on_a_mixed_batch(
+def test_planned_batches_equal_reference_on_a_mixed_batch(
     arch: str, checkpoint: CheckpointFactory, reward_model: RewardModelFactory, reference: ReferenceFactory
 ) -> None:
     """Two best-of-N groups and unrelated items, interleaved: grouped where it pays, in order."""
@@ -271,16 +290,27 @@ def test_score_grouped_equals_reference_on_a_mixed_batch(
     rows = [group_a[0], group_b[0], loners[0], *group_a[1:3], group_b[1], group_a[3], group_b[2]]
 
     with recorded_calls(model.scorer) as calls:
-        scores = score_grouped(model.scorer, rows)
+        scores = score_planned(model.scorer, rows, limits())
 
     torch.testing.assert_close(scores, reference_logits(ref, rows), atol=ATOL, rtol=0)
-    torch.testing.assert_close(scores, model.scorer.score(rows), atol=ATOL, rtol=0)
-    # Two prefix passes, two suffix batches, one plain batch for the loner.
-    assert sorted(call["shape"][0] for call in calls if call["cache_in"]) == [3, 4]
+    torch.testing.assert_close(scores, model.scorer.score_ids(rows), atol=ATOL, rtol=0)
+    # Two prefix passes, suffix passes holding the 4 + 3 responses, one plain batch for the loner.
+    assert [call["shape"][0] for call in calls if call["use_cache"] and not call["cache_in"]] == [1, 1]
+    assert sum(call["shape"][0] for call in calls if call["cache_in"]) == 7
     assert [call["shape"] for call in calls if not call["use_cache"]] == [(1, len(loners[0]))]
 
 
-def test_plan_groups_keeps_whole_prompts_shared() -> None:
+def groups_of(rows: Sequence[Sequence[int]], min_tokens: int = 16) -> tuple[list[tuple[list[int], int]], list[int]]:
+    """The engine's batches of `rows` (each read at its last token): (indices, split) of each
+    shared batch, and the indices scored unshared."""
+    rule = ReadRule(pad_token_id=None)
+    planned = plan_all([rule.row(row) for row in rows], limits(shared_prefix_min_tokens=min_tokens))
+    shared = [(sorted(taken), plan.split) for taken, plan, _ in planned if plan.split]
+    plain = sorted(i for taken, plan, _ in planned if not plan.split for i in taken)
+    return shared, plain
+
+
+def test_planner_keeps_whole_prompts_shared() -> None:
     """Under one common system turn, each prompt's responses form their own group."""
     system = list(range(100, 140))  # 40 tokens every row shares
     prompt_a, prompt_b = list(range(200, 300)), list(range(300, 380))
@@ -292,23 +322,23 @@ def test_plan_groups_keeps_whole_prompts_shared() -> None:
         [*system, 9, 9, 9],
         [*system, *prompt_a, 4, 4],
     ]
-    groups, plain = plan_groups(rows, pad_token_id=None, pooling="last_non_pad", min_shared_tokens=32)
-    assert sorted(groups, key=lambda g: g.indices) == [
-        PrefixGroup((0, 2, 5), len(system) + len(prompt_a)),
-        PrefixGroup((1, 3), len(system) + len(prompt_b)),
-    ]
+    groups, plain = groups_of(rows, min_tokens=32)
+    assert sorted(groups) == [([0, 2, 5], len(system) + len(prompt_a)), ([1, 3], len(system) + len(prompt_b))]
     assert plain == [4]
-    # Without the two prompts' groups to compete with, 40 shared system tokens are worth a group.
-    pair, none_left = plan_groups([rows[0], rows[4]], pad_token_id=None, pooling="last_non_pad")
-    assert pair == [PrefixGroup((0, 1), len(system))] and none_left == []
-    assert plan_groups([], pad_token_id=None, pooling="last_non_pad") == ([], [])
+    # Without the two prompts' groups to compete with, 40 shared system tokens are worth a group
+    # when the answers are of similar length (one suffix pass) ...
+    pair, none_left = groups_of([[*system, 9, 9, 9], [*system, 8, 8, 8]])
+    assert pair == [([0, 1], len(system))] and none_left == []
+    # ... and not when they are so different that the suffixes need passes of their own.
+    assert groups_of([rows[0], rows[4]]) == ([], [0, 1])
+    assert groups_of([]) == ([], [])
 
 
-def test_plan_groups_deep_nesting_does_not_recurse() -> None:
-    """Rows that are each a prefix of the next (a chain as long as the batch) plan without recursion."""
+def test_planner_deep_nesting_plans_every_row() -> None:
+    """Rows that are each a prefix of the next (a chain as long as the batch) all get planned."""
     rows = [[7] * length for length in range(1, 1500)]
-    groups, plain = plan_groups(rows, pad_token_id=None, pooling="last_non_pad")
-    assert sum(len(g.indices) for g in groups) + len(plain) == len(rows)
+    groups, plain = groups_of(rows)
+    assert sorted([i for taken, _ in groups for i in taken] + plain) == list(range(len(rows)))
 
 
 def test_split_rules() -> None:
@@ -316,14 +346,20 @@ def test_split_rules() -> None:
     assert common_prefix_length([[1, 2, 3], [1, 2, 4], [1, 2]]) == 2
     assert common_prefix_length([[1], [2]]) == 0 and common_prefix_length([]) == 0
     long = list(range(50))
-    kwargs: dict[str, Any] = {"pad_token_id": None, "pooling": "last_non_pad"}
-    assert shared_prefix_split([[*long, 1], [*long, 2, 3]], **kwargs) == 50
+    last = ReadRule(pad_token_id=None)
+
+    def split(rows: Sequence[Sequence[int]], rule: ReadRule = last, min_tokens: int = 16) -> int:
+        return shared_split([rule.row(row) for row in rows], min_tokens=min_tokens)
+
+    assert split([[*long, 1], [*long, 2, 3]]) == 50
     # Identical rows: the last token stays as the suffix, where the read is.
-    assert shared_prefix_split([long, long], **kwargs) == 49
+    assert split([long, long]) == 49
     # Pad id 99 at the end: the read is before it, so the split is too.
-    assert shared_prefix_split([[*long, 99], [*long, 99]], pad_token_id=99, pooling="last_non_pad") == 49
-    assert shared_prefix_split([[*long, 1], [*long, 2]], **kwargs, min_shared_tokens=64) == 0
-    assert shared_prefix_split([[*long, 1]], **kwargs) == 0  # one row shares nothing with anyone
+    assert split([[*long, 99], [*long, 99]], ReadRule(pad_token_id=99)) == 49
+    assert split([[*long, 1], [*long, 2]], min_tokens=64) == 0
+    assert split([[*long, 1]]) == 0  # one row shares nothing with anyone
+    with pytest.raises(ValueError, match="do not all share"):
+        plan_shared([last.row([1, 2, 3]), last.row([1, 5, 6])], 2)
 
 
 # --- fallbacks: never a wrong score ---------------------------------------------------------
@@ -376,15 +412,15 @@ def test_unsupported_cache_falls_back_to_the_plain_path(
     prefix, suffixes = split_rows(model, rows)
 
     plain_calls: list[list[list[int]]] = []
-    plain_features = scorer.features
+    plain_hidden = forward.padded_hidden
 
-    def spy(batch: Sequence[Sequence[int]], **kwargs: Any) -> torch.Tensor:
-        plain_calls.append([list(row) for row in batch])
-        return plain_features(batch, **kwargs)
+    def spy(backbone: Any, batch: Sequence[Row], **kwargs: Any) -> torch.Tensor:
+        plain_calls.append([list(row.ids) for row in batch])
+        return plain_hidden(backbone, batch, **kwargs)
 
-    monkeypatch.setattr(scorer, "features", spy)
+    monkeypatch.setattr(forward, "padded_hidden", spy)
     scores = score_shared_prefix(scorer, prefix, suffixes)
-    assert plain_calls == [rows]
+    assert sorted(row for call in plain_calls for row in call) == sorted(rows)
     torch.testing.assert_close(scores, reference_logits(ref, rows), atol=ATOL, rtol=0)
 
 
@@ -401,10 +437,11 @@ def test_unsupported_attention_is_refused_before_any_forward(
     model = reward_model(checkpoint("llama"))
     scorer = Scorer(model.scorer.model, model.scorer.head, pad_token_id=model.scorer.pad_token_id)
     monkeypatch.setattr(scorer.backbone, "config", SimpleNamespace(is_causal=False))
-    sentinel = torch.zeros(2, 32)
-    monkeypatch.setattr(scorer, "features", lambda rows, **_: sentinel)
+    sentinel = torch.arange(64.0).reshape(2, 32)
+    monkeypatch.setattr(forward, "padded_hidden", lambda backbone, rows, **_: sentinel[: len(rows)])
+    plan = plan_shared([scorer.row([1, 2, 3, 4]), scorer.row([1, 2, 3, 5])], 3)
     with recorded_calls(scorer) as calls:
-        assert features_shared_prefix(scorer, [1, 2, 3], [[4], [5]]) is sentinel
+        assert torch.equal(scorer.features(plan), sentinel)
     assert calls == []
 
 
@@ -414,7 +451,7 @@ def test_empty_inputs_are_refused(checkpoint: CheckpointFactory, reward_model: R
         score_shared_prefix(scorer, [], [[1]])
     with pytest.raises(ValueError, match="no rows"):
         score_shared_prefix(scorer, [1], [])
-    assert score_grouped(scorer, []).shape == (0, 5)
+    assert scorer.score_ids([]).shape == (0, 5)
 
 
 def _rotary_model(rope: dict[str, Any]) -> LlamaForSequenceClassification:
@@ -459,7 +496,7 @@ def test_length_dependent_rotary_scaling_takes_the_plain_path(
         model = _rotary_model(rope)
         return Scorer(model, model.score, pad_token_id=None)
 
-    plain = scorer().score(rows)
+    plain = scorer().score_ids(rows)
     assert config_unsupported_reason(scorer().backbone.config) is not None
     torch.testing.assert_close(
         score_shared_prefix(scorer(), prefix, [row[12:] for row in rows]), plain, atol=ATOL, rtol=0

@@ -21,11 +21,12 @@ from pydantic import ValidationError
 from torch import nn
 from torch.ao.nn.quantized.dynamic import Linear as DynamicInt8Linear
 
-from reward_service.api import create_app
 from reward_service.cli import add_settings_flags, main, settings_from_args
 from reward_service.config import Settings
-from reward_service.loading import RewardModel, load_configured, load_reward_model
-from reward_service.quantize import quantize_model
+from reward_service.model.loading import RewardModel, load_reward_model
+from reward_service.model.quantize import quantize_model
+from reward_service.server.app import create_app
+from reward_service.service import load
 
 # `bench` lives beside the package, not inside it; plain `pytest` needs the root on the path.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -36,7 +37,7 @@ from bench.precision import render, run_precision_bench, write_results
 def scores_of(model: RewardModel) -> torch.Tensor:
     """The model's scores for all fixture conversations in one padded batch, [7, 5]."""
     encoded = model.encoder.encode_many(list(CONVERSATIONS.values()), max_tokens=model.spec.max_tokens)
-    return model.scorer.score([list(item.token_ids) for item in encoded])
+    return model.scorer.score_ids([list(item.token_ids) for item in encoded])
 
 
 def test_int8_replaces_backbone_linears_and_keeps_head_and_embedding(checkpoint: CheckpointFactory) -> None:
@@ -136,8 +137,8 @@ def test_quantize_from_flag_env_and_default(
     assert "--quantize QUANTIZE" in capsys.readouterr().out
 
 
-def test_load_configured_passes_quantize(checkpoint: CheckpointFactory) -> None:
-    model, _ = load_configured(Settings(model=checkpoint("llama"), quantize="int8"))
+def test_load_passes_quantize(checkpoint: CheckpointFactory) -> None:
+    model, _ = load(Settings(model=checkpoint("llama"), quantize="int8"))
     assert model.quantize == "int8"
     assert any(isinstance(m, DynamicInt8Linear) for m in model.scorer.backbone.modules())
 

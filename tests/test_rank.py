@@ -17,10 +17,10 @@ import httpx
 import pytest
 from checkpoints import CheckpointFactory, Reference
 
-from reward_service.api import create_app
 from reward_service.config import Settings
-from reward_service.loading import RewardModel, load_reward_model
-from reward_service.ranking import rank_order
+from reward_service.model.loading import RewardModel, load_reward_model
+from reward_service.server.app import create_app
+from reward_service.service import rank_order
 
 T = TypeVar("T")
 ATTRIBUTES = ["helpfulness", "correctness", "coherence", "complexity", "verbosity"]

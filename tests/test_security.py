@@ -10,7 +10,7 @@ from checkpoints import CheckpointFactory
 from test_api import run, serve, settings
 
 from reward_service.config import Settings
-from reward_service.loading import RewardModel, load_reward_model
+from reward_service.model.loading import RewardModel, load_reward_model
 
 ITEM = {"items": [{"prompt": "What is 2 + 2?", "response": "4."}]}
 

@@ -10,9 +10,9 @@ import torch
 from checkpoints import CheckpointFactory
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from reward_service.helpsteer import load_rated, parse_prompt
-from reward_service.loading import load_reward_model
-from reward_service.train import TrainOptions, train
+from reward_service.model.loading import load_reward_model
+from reward_service.training.helpsteer import load_rated, parse_prompt
+from reward_service.training.train import TrainOptions, train
 
 ATTRIBUTES = ("helpfulness", "correctness", "coherence", "complexity", "verbosity")
 
@@ -63,9 +63,9 @@ def test_train_writes_a_checkpoint_transformers_and_the_server_agree_on(
     with torch.inference_mode():
         expected = reference(input_ids=torch.tensor([ids])).logits[0]
     ours = model.encoder.encode_many([conversation], max_tokens=model.spec.max_tokens)[0].token_ids
-    torch.testing.assert_close(model.scorer.score([ours])[0], expected, atol=1e-4, rtol=0)
+    torch.testing.assert_close(model.scorer.score_ids([ours])[0], expected, atol=1e-4, rtol=0)
     # The fitted head is not the backbone checkpoint's own head.
-    original = load_reward_model(checkpoint("llama")).scorer.score([ours])[0]
+    original = load_reward_model(checkpoint("llama")).scorer.score_ids([ours])[0]
     assert not torch.allclose(original, expected, atol=1e-3)
 
 

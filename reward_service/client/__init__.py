@@ -15,7 +15,7 @@ What they take care of:
   input order, with `index` counting from the first item given;
 - concurrency (async client): at most `concurrency` requests in flight per client.
 
-Results are the API's own response models from `reward_service.schemas`. This module imports
+Results are the API's own response models from `reward_service.server.schemas`. This module imports
 no torch and no model code, so it is cheap to use from data pipelines.
 """
 

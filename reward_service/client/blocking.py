@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from ..schemas import InfoResponse, RankResponse, ScoreResponse
+from ..server.schemas import InfoResponse, RankResponse, ScoreResponse
 from .common import (
     DEFAULT_RETRY,
     DEFAULT_TIMEOUT,

@@ -17,7 +17,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from .. import __version__
-from ..schemas import ErrorDetail, ItemResult, ScoreItem, ScoreResponse, Threshold
+from ..server.schemas import ErrorDetail, ItemResult, ScoreItem, ScoreResponse, Threshold
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)

@@ -5,12 +5,12 @@ RewardService code, so a run gives the same output either way.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from ..schemas import ItemResult
+from ..errors import ItemTooLong
+from ..server.schemas import ItemResult
 from .errors import PipelineError
 
 Bounds = tuple[float | None, float | None]  # (min, max)
@@ -27,9 +27,15 @@ class ScoringOptions:
 
 
 class ItemRejected(Exception):
-    """Conversation `index` of a call cannot be scored (too long, over the character limit, ...)."""
+    """Conversation `index` of a call cannot be scored (too long, over the character limit, ...).
 
-    def __init__(self, index: int, message: str) -> None:
+    `message` speaks of "the conversation", for a command-line user to whom its index within a
+    call means nothing; `too_long` adds how to ask for truncation on the command line.
+    """
+
+    def __init__(self, index: int, message: str, *, too_long: bool = False) -> None:
+        if too_long:
+            message = f"{message}; {ItemTooLong.remedy('pass --truncation left')}"
         super().__init__(message)
         self.index = index
         self.message = message
@@ -74,7 +80,7 @@ async def score_each(
         except ItemRejected as rejected:
             if not 0 <= rejected.index < len(pending):
                 raise PipelineError(f"an error named item {rejected.index} of a call with {len(pending)}") from None
-            out[pending.pop(rejected.index)] = reword(rejected.message)
+            out[pending.pop(rejected.index)] = rejected.message
             continue
         for index, result in zip(pending, results, strict=True):
             out[index] = result.model_copy(update={"index": index})
@@ -82,12 +88,3 @@ async def score_each(
     assert all(value is not None for value in out)
     return out  # type: ignore[return-value]
 
-
-_ITEM_PREFIX = re.compile(r"^item \d+ ")
-
-
-def reword(message: str) -> str:
-    """A service error about one conversation, phrased for a command-line user: without the
-    conversation's index within its request, which means nothing to them."""
-    message = _ITEM_PREFIX.sub("the conversation ", message)
-    return message.replace('send "truncation": "left"', "pass --truncation left")

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from ..config import Settings
 from ..errors import CheckpointError
-from ..schemas import Threshold
+from ..server.schemas import Threshold
 from .backends import Bounds, ScoringOptions
 from .errors import PipelineError, UsageError
 from .runner import RunOptions, run_pipeline

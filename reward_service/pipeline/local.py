@@ -1,5 +1,5 @@
-"""Scoring in this process: the model behind the same BatchingEngine and RewardService the server
-uses, without HTTP. Importing this module imports torch; the remote mode never does."""
+"""Scoring in this process: the model behind the same engine and RewardService the server uses
+(`service.build`), without HTTP. Scoring here loads torch; the remote mode never does."""
 
 from __future__ import annotations
 
@@ -7,17 +7,18 @@ import asyncio
 import dataclasses
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-
-import torch
+from typing import TYPE_CHECKING
 
 from ..config import Settings
 from ..engine import BatchStats, EngineLimits
-from ..errors import InvalidInput, RewardServiceError
-from ..loading import RewardModel, load_configured
-from ..schemas import ItemResult
-from ..service import RewardService, check_thresholds, resolve_weights, start_engine
+from ..errors import InvalidInput, ItemTooLong, RewardServiceError
+from ..server.schemas import ItemResult
+from ..service import RewardService, build, check_thresholds, load, resolve_weights
 from .backends import Conversation, ItemRejected, ScoringOptions, precision_of
 from .errors import PipelineError, UsageError
+
+if TYPE_CHECKING:
+    from ..model.loading import RewardModel
 
 
 class LocalBackend:
@@ -44,13 +45,13 @@ class LocalBackend:
                 conversations, weights=options.weights, thresholds=options.thresholds, truncation=options.truncation
             )
         except InvalidInput as exc:
-            loc = exc.loc
-            if len(loc) >= 2 and loc[0] == "items" and isinstance(loc[1], int):
-                raise ItemRejected(loc[1], str(exc)) from exc
+            if exc.item is not None:
+                too_long = isinstance(exc, ItemTooLong)
+                raise ItemRejected(exc.item, f"the conversation {exc.problem}", too_long=too_long) from exc
             raise PipelineError(f"the model rejected the options: {exc}") from exc
         except RewardServiceError as exc:
             raise PipelineError(f"scoring failed: {exc}") from exc
-        return [r.as_result(index) for index, r in enumerate(results)]
+        return [ItemResult.of(index, r) for index, r in enumerate(results)]
 
 
 @asynccontextmanager
@@ -70,25 +71,18 @@ async def local_backend(
         loaded, source = await asyncio.to_thread(_load, settings)
     else:
         loaded, source = model, f"model {model.spec.name}"
-    torch.set_num_threads(settings.threads)
-    engine = start_engine(
-        loaded.scorer,
-        dataclasses.replace(
-            EngineLimits.from_settings(settings),
-            max_queue_items=window_items,
-            max_queue_tokens=window_items * loaded.spec.max_tokens,
-        ),
-        shared_prefix_min_tokens=settings.shared_prefix_min_tokens,
-        on_batch=on_batch,
+    limits = dataclasses.replace(
+        EngineLimits.from_settings(settings),
+        max_queue_items=window_items,
+        max_queue_tokens=window_items * loaded.spec.max_tokens,
     )
-    service = RewardService(loaded, engine, max_chars_per_item=settings.max_chars_per_item)
+    service = build(settings, loaded, limits=limits, on_batch=on_batch)
     try:
         yield LocalBackend(service, settings, source)
     finally:
-        await asyncio.to_thread(engine.stop)
-        service.close()
+        await asyncio.to_thread(service.close)
 
 
 def _load(settings: Settings) -> tuple[RewardModel, str]:
-    model, model_dir = load_configured(settings)
+    model, model_dir = load(settings)
     return model, f"model {model_dir.resolve()}"

@@ -8,8 +8,8 @@ from contextlib import asynccontextmanager
 import httpx
 
 from ..client import AsyncRewardClient, ItemTooLarge, RetryPolicy, RewardClientError, ServerError
-from ..schemas import InfoResponse, ItemResult
-from ..spec import AGGREGATE, check_weights
+from ..model.spec import AGGREGATE, check_weights
+from ..server.schemas import InfoResponse, ItemResult
 from .backends import Conversation, ItemRejected, ScoringOptions, precision_of
 from .errors import PipelineError, UsageError
 
@@ -54,7 +54,7 @@ class RemoteBackend:
         except ServerError as exc:
             index = _item_index(exc)
             if index is not None:
-                raise ItemRejected(index, exc.details[0].message) from exc
+                raise ItemRejected(index, exc.details[0].message, too_long=exc.code == "item_too_long") from exc
             raise PipelineError(f"the server failed: {exc}") from exc
         except RewardClientError as exc:
             raise PipelineError(str(exc)) from exc

@@ -25,8 +25,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..ranking import rank_order
-from ..schemas import ItemResult
+from ..server.schemas import ItemResult
+from ..service import rank_order
 from .summary import Report
 from .units import Candidates, Conversation, Failure, Group, Item, Unit
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ..schemas import RankRequest, ScoreItem
+from ..server.schemas import RankRequest, ScoreItem
 from .records import Position, RawRecord
 
 Conversation = list[dict[str, str]]

@@ -7,10 +7,8 @@ A batch closes when the queue holds a budget's worth of tokens or the oldest ite
 `max_wait` seconds. Model work runs on the worker thread, never on the event loop; results go
 back to the loop through `call_soon_threadsafe`.
 
-Rows that share a long leading run of tokens (best-of-N: one prompt, several responses) can be
-batched around that prefix instead: the model computes the prefix once and each row's suffix
-on top of it (`PrefixSharing`). The oldest item's prefix-mates are looked up first; the batch
-is taken when it computes fewer tokens than the same rows would unshared.
+The batch is chosen and planned in `select.py` (by length, or on a shared prefix) and handed
+to `run(plan)`, the model's side, which carries the plan out.
 
 Every request's future is settled exactly once: with its scores, or with the error of the
 batch that failed it, a deadline, or shutdown. Items of a request that was cancelled (client
@@ -27,76 +25,22 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
-from .config import DEFAULT_SHARED_PREFIX_MIN_TOKENS, Settings
-from .errors import DeadlineExceeded, InvalidInput, ModelFailure, Overloaded, RewardServiceError, ShuttingDown
-from .prefix import FORWARD_PASS_TOKENS, common_prefix_length, suffix_chunks, suffix_chunks_tokens
+from ..errors import DeadlineExceeded, InvalidInput, ModelFailure, Overloaded, RewardServiceError, ShuttingDown
+from .limits import EngineLimits
+from .plan import BatchPlan, Row
+from .select import prefix_key, select
 
 logger = logging.getLogger(__name__)
 
 Scores = tuple[float, ...]
-BatchFn = Callable[[Sequence[Sequence[int]]], Sequence[Sequence[float]]]
-
-
-class SharedFn(Protocol):
-    def __call__(
-        self,
-        prefix: Sequence[int],
-        suffixes: Sequence[Sequence[int]],
-        *,
-        max_batch_tokens: int,
-        max_rows: int,
-    ) -> Sequence[Sequence[float]]:
-        """Scores of the rows `prefix + suffixes[i]`, the prefix computed once and the suffixes
-        in the passes `prefix.suffix_chunks` forms under these limits."""
-        ...
+RunFn = Callable[[BatchPlan], Sequence[Sequence[float]]]  # one output row per plan row, in order
 
 
 class RequestTooLarge(InvalidInput):
     """A single request holds more items or tokens than the whole queue may."""
 
     code = "request_too_large"
-
-
-@dataclass(frozen=True)
-class EngineLimits:
-    max_batch_tokens: int = 8192  # rows x longest row, per forward pass
-    max_batch_size: int = 64
-    max_wait: float = 0.002  # seconds the oldest item may wait for company
-    # Padding share a batch may carry. On CPU one long item already nears the matmul peak, so
-    # a batch pays off only when it adds little padding (see BENCHMARKS.md).
-    max_padding: float = 0.1
-    max_queue_items: int = 4096
-    max_queue_tokens: int = 1_048_576
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> EngineLimits:
-        return cls(
-            max_batch_tokens=settings.max_batch_tokens,
-            max_batch_size=settings.max_batch_size,
-            max_wait=settings.max_wait_ms / 1000,
-            max_padding=settings.max_padding,
-            max_queue_items=settings.queue_depth,
-            max_queue_tokens=settings.max_queue_tokens,
-        )
-
-
-@dataclass(frozen=True)
-class PrefixSharing:
-    """How the engine may score rows that share a prefix: `score_shared(prefix, suffixes)` gives
-    the scores of the rows `prefix + suffixes[i]`, computing the prefix once.
-
-    `read(row)` is the index a row is scored at; a prefix never reaches past it, so every row
-    is read inside its own suffix. Rows sharing fewer than `min_tokens` leading ids are not
-    worth the extra forward pass over the prefix.
-    """
-
-    score_shared: SharedFn
-    read: Callable[[Sequence[int]], int]
-    min_tokens: int = DEFAULT_SHARED_PREFIX_MIN_TOKENS
-    # Prefix-mates of the oldest item considered per batch: bounds the work of choosing a batch.
-    max_candidates: int = 256
 
 
 @dataclass(frozen=True)
@@ -128,44 +72,37 @@ class _Request:
 class _Item:
     request: _Request
     index: int
-    token_ids: Sequence[int]
+    row: Row
     enqueued: float
-    read: int = 0  # where the row is scored; prefixes stop at or before it
-    prefix_key: int | None = None  # hash of the first `min_tokens` ids, when a prefix could be shared
+    prefix_key: int | None = None  # rows with equal keys may share a prefix (`select.prefix_key`)
 
     @property
     def length(self) -> int:
-        return len(self.token_ids)
+        return len(self.row)
 
 
 @dataclass(frozen=True)
 class _Batch:
     items: list[_Item]
-    shared_prefix: int = 0  # > 0: items[i].token_ids[:shared_prefix] is the same for every item
-
-
-def _distinct(rows: Sequence[Sequence[int]]) -> tuple[list[tuple[int, ...]], list[int]]:
-    """The distinct rows in first-seen order, and each row's index among them."""
-    slots: dict[tuple[int, ...], int] = {}
-    index = [slots.setdefault(tuple(row), len(slots)) for row in rows]
-    return list(slots), index
+    plan: BatchPlan
+    slot: list[int]  # items[i] is scored as plan.rows[slot[i]]
 
 
 class BatchingEngine:
-    """Queue + worker thread that scores token rows with `score_batch` in dynamic batches."""
+    """Queue + worker thread that scores rows in dynamic batches, each carried out by `run(plan)`."""
 
     def __init__(
         self,
-        score_batch: BatchFn,
-        limits: EngineLimits = EngineLimits(),
+        run: RunFn,
+        limits: EngineLimits,
         *,
-        sharing: PrefixSharing | None = None,
         on_batch: Callable[[BatchStats], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._score_batch = score_batch
+        self._run_plan = run
         self.limits = limits
-        self._sharing = sharing
         self._on_batch = on_batch
+        self._clock = clock  # queue ages and deadlines; a test may pass its own
         self._lock = threading.Lock()
         self._wakeup = threading.Condition(self._lock)
         self._pending: list[_Item] = []
@@ -204,12 +141,12 @@ class BatchingEngine:
 
     # -- submission (event loop side) ------------------------------------------------------
 
-    async def score(self, rows: Sequence[Sequence[int]], *, timeout: float | None = None) -> list[Scores]:
+    async def score(self, rows: Sequence[Row], *, timeout: float | None = None) -> list[Scores]:
         """Scores for each row, in order. Raises Overloaded at once when the queue is full."""
         if not rows:
             return []
         loop = asyncio.get_running_loop()
-        now = time.monotonic()
+        now = self._clock()
         request = _Request(
             loop=loop,
             future=loop.create_future(),
@@ -230,14 +167,13 @@ class BatchingEngine:
             self._abandon(request)
             raise
 
-    def _enqueue(self, request: _Request, rows: Sequence[Sequence[int]], now: float) -> None:
+    def _enqueue(self, request: _Request, rows: Sequence[Row], now: float) -> None:
         tokens = sum(len(row) for row in rows)
         limits = self.limits
         if len(rows) > limits.max_queue_items or tokens > limits.max_queue_tokens:
             raise RequestTooLarge(
                 f"the request holds {len(rows)} items and {tokens} tokens; the queue takes at most "
-                f"{limits.max_queue_items} items and {limits.max_queue_tokens} tokens: split it",
-                loc=("items",),
+                f"{limits.max_queue_items} items and {limits.max_queue_tokens} tokens: split it"
             )
         with self._wakeup:
             if self._stopping or self._thread is None:
@@ -254,13 +190,8 @@ class BatchingEngine:
             self._queued_tokens += tokens
             self._wakeup.notify()
 
-    def _item(self, request: _Request, index: int, row: Sequence[int], now: float) -> _Item:
-        sharing = self._sharing
-        if sharing is None:
-            return _Item(request, index, row, now)
-        read = sharing.read(row)
-        key = hash(tuple(row[: sharing.min_tokens])) if read >= sharing.min_tokens else None
-        return _Item(request, index, row, now, read, key)
+    def _item(self, request: _Request, index: int, row: Row, now: float) -> _Item:
+        return _Item(request, index, row, now, prefix_key(row, self.limits.shared_prefix_min_tokens))
 
     def _retry_after(self) -> float:
         rate = self._tokens_per_second
@@ -302,20 +233,21 @@ class BatchingEngine:
                         return None
                     self._wakeup.wait()
                     continue
-                wait = self._pending[0].enqueued + limits.max_wait - time.monotonic()
+                wait = self._pending[0].enqueued + limits.max_wait - self._clock()
                 full = self._queued_tokens >= limits.max_batch_tokens or len(self._pending) >= limits.max_batch_size
                 if full or wait <= 0 or self._stopping:
                     break
                 self._wakeup.wait(wait)
-            batch = self._select_shared(self._pending) or _Batch(self._select(self._pending))
-            chosen = {id(item) for item in batch.items}
-            self._pending = [item for item in self._pending if id(item) not in chosen]
+            taken, plan, slot = select(self._pending, limits)
+            batch = _Batch([self._pending[i] for i in taken], plan, slot)
+            chosen = set(taken)
+            self._pending = [item for i, item in enumerate(self._pending) if i not in chosen]
             self._queued_tokens -= sum(item.length for item in batch.items)
             return batch
 
     def _drop_dead(self) -> None:
         """Remove items whose request is closed, and fail requests past their deadline."""
-        now = time.monotonic()
+        now = self._clock()
         keep = []
         for item in self._pending:
             request = item.request
@@ -327,111 +259,19 @@ class BatchingEngine:
                 keep.append(item)
         self._pending = keep
 
-    def _select(self, pending: list[_Item]) -> list[_Item]:
-        """The oldest item plus the neighbours in length that add the least padding, while the
-        batch stays within the token budget and its padding share within `max_padding`."""
-        limits = self.limits
-        by_length = sorted(pending, key=lambda item: item.length)
-        start = by_length.index(pending[0])
-        lo, hi = start, start + 1  # by_length[lo:hi] is the batch
-        longest = real = pending[0].length
-        while hi - lo < limits.max_batch_size:
-            rows = hi - lo + 1
-            options = []  # (padding added, padded tokens after, real tokens after, direction)
-            if lo > 0:  # a shorter item: the batch stays as wide
-                shorter = by_length[lo - 1].length
-                options.append((longest - shorter, rows * longest, real + shorter, -1))
-            if hi < len(by_length):  # a longer item widens every row
-                wider = by_length[hi].length
-                options.append(((wider - longest) * (rows - 1), rows * wider, real + wider, +1))
-            fitting = [
-                option
-                for option in options
-                if option[1] <= limits.max_batch_tokens and option[1] - option[2] <= limits.max_padding * option[1]
-            ]
-            if not fitting:
-                break
-            _, _, real, direction = min(fitting)
-            if direction < 0:
-                lo -= 1
-            else:
-                longest = by_length[hi].length
-                hi += 1
-        return by_length[lo:hi]
-
-    def _select_shared(self, pending: list[_Item]) -> _Batch | None:
-        """The oldest item and prefix-mates scored on their shared prefix, when that computes
-        fewer tokens than scoring the same rows unshared, counting the fixed cost of each extra
-        forward pass; else None.
-
-        Candidates share the oldest item's first `min_tokens` ids. Each distinct depth of
-        sharing with it is a possible split (8 answers to one prompt share the whole prompt,
-        while every conversation may share a system turn). At each, the oldest mates (up to
-        `max_batch_size` rows) are taken, their suffixes planned into forward passes by length
-        under the batch limits, and the split that saves the most tokens is kept.
-        """
-        sharing, limits = self._sharing, self.limits
-        anchor = pending[0]
-        if sharing is None or anchor.prefix_key is None or limits.max_batch_size < 2:
-            return None
-        mates = [item for item in pending[1:] if item.prefix_key == anchor.prefix_key][: sharing.max_candidates]
-        depth = {id(item): min(common_prefix_length((anchor.token_ids, item.token_ids)), item.read) for item in mates}
-        best: _Batch | None = None
-        best_saved = 0
-        for level in sorted({d for d in depth.values() if d >= sharing.min_tokens}, reverse=True):
-            split = min(level, anchor.read)
-            members = [anchor, *(item for item in mates if depth[id(item)] >= level)][: limits.max_batch_size]
-            suffixes = [item.length - split for item in members]
-            passes = self._suffix_passes(suffixes, split)
-            # Each suffix pass is a forward the plain path might not need: count its fixed cost.
-            computed = suffix_chunks_tokens(suffixes, split, passes) + FORWARD_PASS_TOKENS * len(passes)
-            saved = sum(item.length for item in members) - computed
-            if saved > best_saved:
-                best, best_saved = _Batch(members, split), saved
-        return best
-
-    def _suffix_passes(self, suffixes: Sequence[int], split: int) -> list[list[int]]:
-        limits = self.limits
-        # No padding cap: within one prefix, a pass closes when widening it would cost more
-        # than a pass of its own, a finer rule than a share. Scorer.score_shared plans the same.
-        return suffix_chunks(
-            suffixes,
-            split,
-            max_batch_tokens=limits.max_batch_tokens,
-            max_rows=limits.max_batch_size,
-            pass_tokens=FORWARD_PASS_TOKENS,
-        )
-
-    def _shared_tokens(self, suffixes: Sequence[int], split: int) -> int:
-        """Tokens a shared batch computes: the prefix once, then its suffix passes padded."""
-        return suffix_chunks_tokens(suffixes, split, self._suffix_passes(suffixes, split))
-
     def _process(self, batch: _Batch) -> None:
-        # Identical rows are computed once: less work, and identical conversations get identical
-        # scores (a batched matmul may round two copies of one row differently).
-        rows, slot = _distinct([item.token_ids for item in batch.items])
-        split = batch.shared_prefix if len(rows) > 1 else 0
+        plan = batch.plan
         started = time.perf_counter()
         try:
-            if split:
-                assert self._sharing is not None  # only then are shared batches formed
-                limits = self.limits
-                scored = self._sharing.score_shared(
-                    rows[0][:split],
-                    [row[split:] for row in rows],
-                    max_batch_tokens=limits.max_batch_tokens,
-                    max_rows=limits.max_batch_size,
-                )
-            else:
-                scored = self._score_batch(rows)
+            scored = self._run_plan(plan)
             distinct = [tuple(float(value) for value in output) for output in scored]
-            if len(distinct) != len(rows):
-                raise ModelFailure(f"the model returned {len(distinct)} results for {len(rows)} inputs")
+            if len(distinct) != len(plan.rows):
+                raise ModelFailure(f"the model returned {len(distinct)} results for {len(plan.rows)} inputs")
             if len({len(output) for output in distinct}) > 1:
                 raise ModelFailure("the model returned rows of different lengths")
-            outputs = [distinct[index] for index in slot]
+            outputs = [distinct[index] for index in batch.slot]
         except Exception as exc:
-            logger.exception("model failed on a batch of %d rows", len(rows))
+            logger.exception("model failed on a batch of %d rows", len(plan.rows))
             error = (
                 exc
                 if isinstance(exc, ModelFailure)
@@ -443,17 +283,13 @@ class BatchingEngine:
             return
         seconds = time.perf_counter() - started
         tokens = sum(item.length for item in batch.items)
-        if split:
-            computed = self._shared_tokens([len(row) - split for row in rows], split)
-        else:
-            computed = len(rows) * max(len(row) for row in rows)
-        unique = split + sum(len(row) - split for row in rows)  # the real tokens that ran
         if seconds > 0:
             rate = tokens / seconds
             previous = self._tokens_per_second
             self._tokens_per_second = rate if previous == 0 else 0.8 * previous + 0.2 * rate
         if self._on_batch is not None:
-            self._on_batch(BatchStats(len(batch.items), tokens, computed, seconds, split, tokens - unique))
+            reused = tokens - plan.real_tokens
+            self._on_batch(BatchStats(len(batch.items), tokens, plan.computed_tokens, seconds, plan.split, reused))
         with self._lock:
             for item, output in zip(batch.items, outputs, strict=True):
                 request = item.request

@@ -25,10 +25,11 @@ from safetensors.torch import save_file
 from tqdm import tqdm
 from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedConfig, PreTrainedTokenizerBase
 
-from .formatting import ConversationEncoder
+from ..engine.plan import BatchPlan, Row, pack
+from ..model.formatting import ConversationEncoder
+from ..model.scorer import Scorer
+from ..model.spec import HELPSTEER2_ATTRIBUTES, NEMOTRON_WEIGHTS, REWARD_CONFIG_FILE, Pooling
 from .helpsteer import load_rated
-from .scorer import Scorer
-from .spec import HELPSTEER2_ATTRIBUTES, NEMOTRON_WEIGHTS, REWARD_CONFIG_FILE, Pooling
 
 logger = logging.getLogger(__name__)
 
@@ -95,25 +96,16 @@ class FeatureCache:
         self.rows.update(zip(keys, features, strict=True))
 
 
-def extract(
-    scorer: Scorer, rows: list[tuple[int, ...]], cache: FeatureCache, batch_tokens: int, desc: str
-) -> torch.Tensor:
+def extract(scorer: Scorer, rows: list[Row], cache: FeatureCache, batch_tokens: int, desc: str) -> torch.Tensor:
     """Features for each row, in order, computing only what the cache lacks."""
-    keys = [FeatureCache.key(row) for row in rows]
-    todo = sorted(
-        {k: r for k, r in zip(keys, rows, strict=True) if k not in cache.rows}.items(), key=lambda kv: len(kv[1])
-    )
+    keys = [FeatureCache.key(row.ids) for row in rows]
+    todo = list({k: r for k, r in zip(keys, rows, strict=True) if k not in cache.rows}.items())
     with tqdm(total=sum(len(r) for _, r in todo), desc=desc, unit="tok", disable=not todo) as bar:
-        start = 0
-        while start < len(todo):
-            end = start + 1
-            while end < len(todo) and len(todo[end][1]) * (end - start + 1) <= batch_tokens:
-                end += 1
-            chunk = todo[start:end]
-            features = scorer.features([row for _, row in chunk]).float().cpu()
-            cache.add([key for key, _ in chunk], features)
-            bar.update(sum(len(row) for _, row in chunk))
-            start = end
+        for chunk in pack([len(row) for _, row in todo], max_tokens=batch_tokens):
+            batch = [todo[i] for i in chunk]
+            features = scorer.features(BatchPlan.one_pass([row for _, row in batch])).float().cpu()  # [n, H]
+            cache.add([key for key, _ in batch], features)
+            bar.update(sum(len(row) for _, row in batch))
     return torch.stack([cache.rows[key] for key in keys])
 
 
@@ -170,13 +162,13 @@ def train(options: TrainOptions) -> dict[str, object]:
     data = {split: load_rated(path) for split, path in files.items()}
 
     tokenizer = AutoTokenizer.from_pretrained(options.backbone)
-    encoder = ConversationEncoder(tokenizer)
     config = backbone_config(options)
     backbone = AutoModel.from_pretrained(options.backbone, config=config, dtype=torch.float32).eval()
     pad_token_id = options.pad_token_id if options.pad_token_id is not None else config.pad_token_id
     hidden = config.get_text_config().hidden_size
     head = torch.nn.Linear(hidden, len(HELPSTEER2_ATTRIBUTES), bias=False)
     scorer = Scorer(backbone, head, pad_token_id=pad_token_id, pooling=options.pooling)
+    encoder = ConversationEncoder(tokenizer, scorer.rule)
 
     fingerprint = hashlib.sha256(
         json.dumps([str(options.backbone.resolve()), options.pooling, pad_token_id, options.num_layers]).encode()
@@ -187,7 +179,7 @@ def train(options: TrainOptions) -> dict[str, object]:
         encoded = encoder.encode_many(
             [e.conversation() for e in examples], max_tokens=options.max_tokens, truncation="left"
         )
-        features[split] = extract(scorer, [e.token_ids for e in encoded], cache, options.batch_tokens, split)
+        features[split] = extract(scorer, [e.row for e in encoded], cache, options.batch_tokens, split)
         labels[split] = torch.tensor([e.labels for e in examples])
         keys[split] = [e.prompt_key for e in examples]
 

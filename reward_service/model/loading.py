@@ -19,8 +19,8 @@ from torch import nn
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel
 from transformers.models.auto.configuration_auto import CONFIG_MAPPING
 
-from .config import Quantize, Settings
-from .errors import CheckpointError
+from ..config import Quantize
+from ..errors import CheckpointError
 from .formatting import ConversationEncoder
 from .quantize import check_quantize, quantize_model
 from .scorer import Scorer
@@ -114,15 +114,10 @@ def load_reward_model(
         max_tokens=limit,
         weight_override=weights,
     )
-    scorer = Scorer(
-        model,
-        head,
-        pad_token_id=text_config.pad_token_id,
-        pooling=spec.pooling,
-    )
+    scorer = Scorer(model, head, pad_token_id=text_config.pad_token_id, pooling=spec.pooling)
     return RewardModel(
         spec=spec,
-        encoder=ConversationEncoder(tokenizer),
+        encoder=ConversationEncoder(tokenizer, scorer.rule),
         scorer=scorer,
         device=torch_device,
         dtype=torch_dtype,
@@ -160,24 +155,6 @@ def _warn_if_emulated(device: torch.device, dtype: torch.dtype) -> None:
         "/".join(native),
         str(dtype).removeprefix("torch."),
     )
-
-
-def load_configured(settings: Settings) -> tuple[RewardModel, Path]:
-    """The model the settings name (the default model when none), loaded with their options."""
-    from .default_model import ensure_default_model
-
-    model_dir = settings.model if settings.model is not None else ensure_default_model()
-    model = load_reward_model(
-        model_dir,
-        device=settings.device,
-        dtype=settings.dtype,
-        max_tokens=settings.max_tokens_per_item,
-        weights=settings.weights,
-        allow_pickle=settings.allow_pickle,
-        trust_remote_code=settings.trust_remote_code,
-        quantize=settings.quantize,
-    )
-    return model, model_dir
 
 
 def _read_config(model_dir: Path, trust_remote_code: bool) -> dict[str, Any]:

@@ -9,11 +9,12 @@ Probes (`/health`, `/ready`) and the API description (`/docs`, `/openapi.json`) 
 from __future__ import annotations
 
 import hmac
-import json
 from collections.abc import Iterable
 from pathlib import Path
 
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .errors import send_error
 
 OPEN_PATHS = frozenset({"/health", "/ready", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
 
@@ -48,27 +49,8 @@ class ApiKeyAuth:
             await self.app(scope, receive, send)
             return
         problem = "missing" if not header else "not valid"
-        body = json.dumps(
-            {
-                "error": {
-                    "code": "unauthorized",
-                    "message": f"API key {problem}: send the header 'Authorization: Bearer <key>'",
-                    "details": [],
-                }
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 401,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"www-authenticate", b'Bearer realm="reward_service"'),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        message = f"API key {problem}: send the header 'Authorization: Bearer <key>'"
+        await send_error(send, 401, "unauthorized", message, [(b"www-authenticate", b'Bearer realm="reward_service"')])
 
     def _known(self, token: bytes) -> bool:
         # Compare against every key, without stopping early, so timing reveals nothing.

@@ -18,7 +18,9 @@ from typing import Literal
 from jinja2 import TemplateError
 from transformers import PreTrainedTokenizerBase
 
-from .errors import InvalidInput, ItemTooLong
+from ..engine.plan import Row
+from ..errors import InvalidInput, ItemTooLong
+from .spec import ReadRule
 
 Truncation = Literal["none", "left"]
 ROLES = ("system", "user", "assistant")
@@ -27,8 +29,12 @@ Conversation = Sequence[Mapping[str, str]]
 
 @dataclass(frozen=True)
 class Encoded:
-    token_ids: tuple[int, ...]
+    row: Row  # the token ids and where they are read
     truncated: bool = False
+
+    @property
+    def token_ids(self) -> tuple[int, ...]:
+        return self.row.ids
 
 
 def plain_format(messages: Conversation) -> str:
@@ -37,10 +43,11 @@ def plain_format(messages: Conversation) -> str:
 
 
 class ConversationEncoder:
-    """Formats and tokenizes conversations for one tokenizer."""
+    """Formats and tokenizes conversations for one tokenizer; `rule` says where rows are read."""
 
-    def __init__(self, tokenizer: PreTrainedTokenizerBase) -> None:
+    def __init__(self, tokenizer: PreTrainedTokenizerBase, rule: ReadRule) -> None:
         self.tokenizer = tokenizer
+        self.rule = rule
         self.has_template = bool(getattr(tokenizer, "chat_template", None))
 
     def format(self, messages: Conversation) -> str:
@@ -51,7 +58,7 @@ class ConversationEncoder:
                 [dict(m) for m in messages], tokenize=False, add_generation_prompt=False
             )
         except TemplateError as exc:
-            raise InvalidInput(f"the model's chat template rejected this conversation: {exc}") from exc
+            raise InvalidInput(f"was rejected by the model's chat template: {exc}", field=("messages",)) from exc
         assert isinstance(text, str)
         return text
 
@@ -69,20 +76,16 @@ class ConversationEncoder:
             try:
                 texts.append(self.format(messages))
             except InvalidInput as exc:
-                raise InvalidInput(str(exc), loc=("items", index, "messages")) from exc
+                raise InvalidInput(exc.problem, item=index, field=exc.field) from exc
         ids = self.tokenizer(texts, add_special_tokens=not self.has_template)["input_ids"]
         return [self._fit(index, row, max_tokens, truncation) for index, row in enumerate(ids)]
 
     def _fit(self, index: int, row: list[int], max_tokens: int, truncation: Truncation) -> Encoded:
         if len(row) <= max_tokens:
-            return Encoded(tuple(row))
+            return Encoded(self.rule.row(row))
         if truncation != "left":
-            raise ItemTooLong(
-                f"item {index} is {len(row)} tokens long, over the limit of {max_tokens}; shorten it, or send "
-                '"truncation": "left" to cut the oldest context (the end of the response is always kept)',
-                loc=("items", index),
-            )
+            raise ItemTooLong(len(row), max_tokens, item=index)
         bos = self.tokenizer.bos_token_id
         head = row[:1] if bos is not None and row[0] == bos and max_tokens > 1 else []
         tail = row[len(row) - (max_tokens - len(head)) :]
-        return Encoded(tuple(head + tail), truncated=True)
+        return Encoded(self.rule.row(head + tail), truncated=True)

@@ -26,28 +26,16 @@ import torch
 from torch import nn
 from transformers import PreTrainedModel
 
-from .config import Quantize
+from ..config import Quantize, quantize_problem
 
 logger = logging.getLogger(__name__)
 
 
 def check_quantize(mode: Quantize, device: torch.device, dtype: torch.dtype) -> None:
     """Raise ValueError, saying why and what to change, when `mode` cannot run on `device` in `dtype`."""
-    if mode == "none":
-        return
-    if mode != "int8":
-        raise ValueError(f"quantize {mode!r} is not one of 'none', 'int8'")
-    if device.type != "cpu":
-        raise ValueError(
-            f"quantize int8 runs on the CPU only, not on {device}: its int8 kernels are CPU kernels. "
-            "Use --device cpu, or drop --quantize"
-        )
-    if dtype != torch.float32:
-        raise ValueError(
-            f"quantize int8 needs float32 weights, not {str(dtype).removeprefix('torch.')}: it quantizes "
-            "from float32 and computes around the int8 matmuls in float32. Use --dtype float32 (or auto), "
-            "or drop --quantize"
-        )
+    problem = quantize_problem(mode, str(device), str(dtype).removeprefix("torch."))
+    if problem is not None:
+        raise ValueError(problem)
 
 
 def quantize_model(model: PreTrainedModel, mode: Quantize) -> None:

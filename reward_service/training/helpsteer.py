@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .spec import HELPSTEER2_ATTRIBUTES
+from ..model.spec import HELPSTEER2_ATTRIBUTES
 
 _TURN_MARKER = re.compile(r"\n?<extra_id_1>(User|Assistant|System)\n")
 

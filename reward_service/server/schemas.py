@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -13,6 +13,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+if TYPE_CHECKING:
+    from ..service import ItemScore
 
 Role = Literal["system", "user", "assistant"]
 
@@ -226,6 +229,19 @@ class ItemResult(BaseModel):
     failed: list[str]
     tokens: int
     truncated: bool = False
+
+    @classmethod
+    def of(cls, index: int, score: ItemScore) -> ItemResult:
+        """The public (HTTP and pipeline) form of a service score, as item `index`."""
+        return cls(
+            index=index,
+            scores=score.scores,
+            aggregate=score.aggregate,
+            passed=score.passed,
+            failed=list(score.failed),
+            tokens=score.tokens,
+            truncated=score.truncated,
+        )
 
 
 class ScoreResponse(BaseModel):

@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from .errors import CheckpointError
+from ..engine.plan import Row
+from ..errors import CheckpointError
 
 HELPSTEER2_ATTRIBUTES: tuple[str, ...] = ("helpfulness", "correctness", "coherence", "complexity", "verbosity")
 
@@ -51,19 +52,32 @@ POOLINGS: tuple[str, ...] = ("last_non_pad", "last_token")
 _GENERIC_LABEL = re.compile(r"LABEL_\d+")
 
 
-def read_position(token_ids: Sequence[int], pad_token_id: int | None, pooling: Pooling) -> int:
-    """Index, within the unpadded row, of the token whose hidden state is scored.
+@dataclass(frozen=True)
+class ReadRule:
+    """Where a checkpoint's score is read: the one place the read position is computed.
 
-    With `last_non_pad` this is exactly transformers' rule for a single unpadded input:
-    the rightmost id that is not `pad_token_id`, or the last token when no pad id is set
-    (and index 0, as transformers' argmax gives, in the degenerate all-pad row).
+    With `last_non_pad` this is exactly transformers' rule for a single unpadded input: the
+    rightmost id that is not `pad_token_id`, or the last token when no pad id is set (and
+    index 0, as transformers' argmax gives, in the degenerate all-pad row).
     """
-    if pooling == "last_token" or pad_token_id is None:
-        return len(token_ids) - 1
-    for index in range(len(token_ids) - 1, -1, -1):
-        if token_ids[index] != pad_token_id:
-            return index
-    return 0
+
+    pad_token_id: int | None
+    pooling: Pooling = "last_non_pad"
+
+    def position(self, token_ids: Sequence[int]) -> int:
+        """Index, within the unpadded row, of the token whose hidden state is scored."""
+        if self.pooling == "last_token" or self.pad_token_id is None:
+            return len(token_ids) - 1
+        for index in range(len(token_ids) - 1, -1, -1):
+            if token_ids[index] != self.pad_token_id:
+                return index
+        return 0
+
+    def row(self, token_ids: Sequence[int]) -> Row:
+        """The row the engine queues and the scorer runs: the ids and where they are read."""
+        if not token_ids:
+            raise ValueError("cannot score an empty token sequence")
+        return Row(tuple(token_ids), self.position(token_ids))
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from pathlib import Path
 from safetensors import safe_open
 from safetensors.torch import save_file
 
+from ..errors import CheckpointError
 from .backbone import backbone_dir, cache_root
-from .errors import CheckpointError
 
 SHIPPED_FILES = ("config.json", "model.safetensors.index.json", "score.safetensors", "reward_config.json")
 BACKBONE_SHARD = "backbone-model.safetensors"

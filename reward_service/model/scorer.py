@@ -1,0 +1,99 @@
+"""Carry out a batch plan: the backbone's hidden state at each row's read position, then the head.
+
+transformers' `*ForSequenceClassification` pools at the rightmost token whose id is not the
+config's `pad_token_id`. For one unpadded conversation that is the position a checkpoint
+trained with transformers or TRL learned to be scored at; in a padded batch the same rule can
+move (left padding, a pad id equal to EOS or to the template's last token, no pad id at all).
+So we never let the model pool: we run its backbone, and gather each row's hidden state at the
+read position `ReadRule` computed from that row's own, unpadded ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+from transformers import PreTrainedModel
+
+from ..engine.plan import BatchPlan, Row
+from . import forward, prefix
+from .forward import PaddingSide
+from .spec import Pooling, ReadRule
+
+
+class Scorer:
+    """Scores batch plans with a decoder backbone and a linear head.
+
+    `model` is a `*ForSequenceClassification` (its `base_model` is used) or a bare backbone.
+    """
+
+    def __init__(
+        self,
+        model: PreTrainedModel,
+        head: nn.Linear,
+        *,
+        pad_token_id: int | None,
+        pooling: Pooling = "last_non_pad",
+    ) -> None:
+        self.model = model
+        self.backbone = model.base_model
+        self.head = head
+        self.rule = ReadRule(pad_token_id, pooling)
+        # Any id works as filler: it is never attended to by a real token, and never read.
+        self.fill_id = pad_token_id if pad_token_id is not None else 0
+        self.device = next(model.parameters()).device
+
+    @property
+    def pad_token_id(self) -> int | None:
+        return self.rule.pad_token_id
+
+    @property
+    def pooling(self) -> Pooling:
+        return self.rule.pooling
+
+    @property
+    def num_labels(self) -> int:
+        return self.head.out_features
+
+    def sharing_refused(self) -> str | None:
+        """Why this model cannot reuse a prefix cache exactly (the engine must not share), or None."""
+        return prefix.config_unsupported_reason(self.backbone.config)
+
+    def row(self, token_ids: Sequence[int]) -> Row:
+        return self.rule.row(token_ids)
+
+    @torch.inference_mode()
+    def features(self, plan: BatchPlan, *, padding_side: PaddingSide = "right") -> torch.Tensor:
+        """The backbone's last hidden state at each plan row's read position, [len(plan.rows), hidden]."""
+        if plan.split:
+            return prefix.shared_hidden(self.backbone, plan, fill_id=self.fill_id, device=self.device)
+        features: torch.Tensor | None = None
+        for chunk in plan.passes:
+            hidden = forward.padded_hidden(
+                self.backbone,
+                [plan.rows[i] for i in chunk],
+                fill_id=self.fill_id,
+                device=self.device,
+                padding_side=padding_side,
+            )  # [n, H]
+            if features is None:
+                features = hidden.new_empty((len(plan.rows), hidden.shape[-1]))  # [N, H]
+            features[list(chunk)] = hidden
+        if features is None:
+            raise ValueError("no rows to score")
+        return features
+
+    @torch.inference_mode()
+    def score(self, plan: BatchPlan, *, padding_side: PaddingSide = "right") -> torch.Tensor:
+        """Raw head outputs for each plan row, float32 on CPU, shape [len(plan.rows), num_labels].
+
+        No softmax or sigmoid: the head is a regression onto the attribute scale.
+        """
+        return self.head(self.features(plan, padding_side=padding_side)).float().cpu()  # [N, L]
+
+    def score_ids(self, rows: Sequence[Sequence[int]], *, padding_side: PaddingSide = "right") -> torch.Tensor:
+        """Raw head outputs for token-id rows scored together in one pass, [len(rows), num_labels]."""
+        if not rows:
+            return torch.empty(0, self.num_labels)
+        return self.score(BatchPlan.one_pass([self.row(ids) for ids in rows]), padding_side=padding_side)

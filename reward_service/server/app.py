@@ -1,0 +1,91 @@
+"""The FastAPI app: its lifespan (load, build the service, warm up, drain), routes, middlewares."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from .. import __version__
+from ..config import Settings
+from ..service import build, load
+from .auth import ApiKeyAuth, load_keys
+from .errors import add_error_handlers
+from .metrics import Metrics
+from .middleware import ROUTES, BodyLimit, RequestMetrics
+from .routes import Runtime, add_routes
+
+if TYPE_CHECKING:
+    from ..model.loading import RewardModel
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["ROUTES", "create_app"]
+
+
+def create_app(settings: Settings, model: RewardModel | None = None) -> FastAPI:
+    """Build the app. With no `model`, the lifespan loads `settings.model` (or the default model)."""
+    metrics = Metrics()
+    runtime = Runtime(settings=settings, metrics=metrics, model=model)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        loaded = runtime.model or (await asyncio.to_thread(load, settings))[0]
+        runtime.model = loaded
+        service = build(settings, loaded, on_batch=metrics.observe_batch)
+        metrics.track_queue(lambda: service.engine.queue_depth, lambda: service.engine.queued_tokens)
+        runtime.service = service
+        warmup = asyncio.create_task(_warm_up(runtime))
+        try:
+            yield
+        finally:
+            warmup.cancel()
+            # In-flight requests have been answered by now (the server drains them before
+            # the lifespan ends); whatever is still queued is finished, then the worker stops.
+            await asyncio.to_thread(service.close)
+
+    app = FastAPI(
+        title="reward_service",
+        version=__version__,
+        description="Multi-attribute reward model scoring (HelpSteer2 attributes and a weighted aggregate).",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    add_error_handlers(app)
+    add_routes(app, runtime)
+    # Outermost last: metrics see every answer; CORS answers preflights before the key check;
+    # the key check runs before a body is read.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        ApiKeyAuth,
+        keys=load_keys(settings.api_keys, settings.api_key_file),
+        protect_metrics=settings.protect_metrics,
+    )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "content-type"],
+        )
+    app.add_middleware(RequestMetrics, metrics=metrics)
+    return app
+
+
+async def _warm_up(runtime: Runtime) -> None:
+    """One tiny forward so the first real request does not pay for lazy initialisation."""
+    assert runtime.service is not None
+    try:
+        await runtime.service.score([[{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]])
+    except Exception:
+        logger.exception("warm-up scoring failed; the server stays not ready")
+        return
+    runtime.ready.set()
+    logger.info("model %s ready", runtime.service.spec.name)
+
+

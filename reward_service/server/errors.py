@@ -1,0 +1,179 @@
+"""The one mapping from domain errors to HTTP: status, headers and the stable error body.
+
+Every error answer, from a route, a middleware or validation, has the body
+`{"error": {"code", "message", "details": [{"loc", "message"}]}}` in ASCII-only JSON. Domain
+errors name an item index and a field; here they become a `loc` in the request's own terms
+(`items[i]` for /score, `responses[i]` for /rank).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Send
+
+from ..engine import RequestTooLarge
+from ..errors import (
+    DeadlineExceeded,
+    InvalidInput,
+    ItemTooLong,
+    ModelFailure,
+    Overloaded,
+    RewardServiceError,
+    ShuttingDown,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class NotReady(RewardServiceError):
+    code = "not_ready"
+
+
+class ClientGone(RewardServiceError):
+    code = "client_closed_request"
+
+
+# Domain errors -> HTTP status, in one place; the first match wins.
+STATUS: dict[type[RewardServiceError], int] = {
+    RequestTooLarge: 413,
+    ItemTooLong: 422,
+    InvalidInput: 422,
+    Overloaded: 429,
+    NotReady: 503,
+    ShuttingDown: 503,
+    DeadlineExceeded: 504,
+    ClientGone: 499,
+    ModelFailure: 500,
+}
+# The name of the list whose items a request's conversations are; set per route on request.state.
+COLLECTION = "collection"
+
+
+def error_body(code: str, message: str, details: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": list(details)}}
+
+
+def error_bytes(code: str, message: str) -> bytes:
+    """An error body as ASCII-only JSON: an echoed field name can never break the encoding."""
+    return json.dumps(error_body(code, message), ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
+async def send_error(
+    send: Send, status: int, code: str, message: str, headers: Sequence[tuple[bytes, bytes]] = ()
+) -> None:
+    """Answer from ASGI middleware, before any route runs, with the same body as the routes."""
+    body = error_bytes(code, message)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class ErrorJSON(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
+def loc_of(exc: InvalidInput, collection: str) -> list[str | int]:
+    """Where in the request body an input error points.
+
+    An item's error is `[collection, index, *field]`. In /rank a conversation is the context
+    plus one response, so its fields name nothing in the body: the location is the response.
+    """
+    if exc.item is not None:
+        return [collection, exc.item, *exc.field] if collection == "items" else [collection, exc.item]
+    if isinstance(exc, RequestTooLarge) and not exc.field:
+        return [collection]
+    return list(exc.field)
+
+
+TRUNCATE = 'send "truncation": "left"'
+
+
+def message_of(exc: RewardServiceError) -> str:
+    """The error's message for an HTTP client: with the request option that fixes it, if any."""
+    return f"{exc}; {exc.remedy(TRUNCATE)}" if isinstance(exc, ItemTooLong) else str(exc)
+
+
+def detail_of(exc: InvalidInput, message: str) -> str:
+    """A detail's message: an item's is about "the conversation" (its loc says which one)."""
+    return f"the conversation {exc.problem}" if exc.item is not None else message
+
+
+def add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RewardServiceError)
+    async def domain_error(request: Request, exc: RewardServiceError) -> JSONResponse:
+        status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 500)
+        message = message_of(exc)
+        details = []
+        if isinstance(exc, InvalidInput):
+            loc = loc_of(exc, getattr(request.state, COLLECTION, "items"))
+            details = [{"loc": loc, "message": detail_of(exc, message)}] if loc else []
+        headers = {}
+        if isinstance(exc, Overloaded):
+            headers["Retry-After"] = str(int(exc.retry_after))
+        elif isinstance(exc, ShuttingDown | NotReady):
+            headers["Retry-After"] = "1"
+        if status >= 500:
+            logger.warning("%s %s -> %d %s: %s", request.method, request.url.path, status, exc.code, exc)
+        return ErrorJSON(error_body(exc.code, message, details), status_code=status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [
+            {"loc": [], "message": f"the body is not valid JSON (error at character {e['loc'][-1]})"}
+            if e.get("type") == "json_invalid"
+            else {"loc": _public_loc(e.get("loc", ())), "message": _message(e)}
+            for e in exc.errors()
+        ]
+        summary = "; ".join(f"{_dotted(d['loc'])}: {d['message']}" for d in details[:5])
+        if len(details) > 5:
+            summary += f"; and {len(details) - 5} more"
+        return ErrorJSON(error_body("invalid_request", summary or "invalid request", details), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # FastAPI's only 400: a body it could not parse (not UTF-8, or nested too deeply).
+            message = "the body could not be parsed: send UTF-8 JSON without extreme nesting"
+            return ErrorJSON(error_body("invalid_request", message), status_code=422)
+        return ErrorJSON(error_body("http_error", str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unexpected error on %s %s", request.method, request.url.path)
+        return ErrorJSON(error_body("internal_error", "internal server error"), status_code=500)
+
+
+def _public_loc(loc: Any) -> list[str | int]:
+    """Drop FastAPI's leading `body` and pydantic's union/validator noise from a location."""
+    parts = [p for p in loc if p != "body" and not (isinstance(p, str) and p.startswith("function-"))]
+    return [p if isinstance(p, int) else str(p) for p in parts]
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    message = str(error.get("msg", "invalid"))
+    return message.removeprefix("Value error, ")
+
+
+def _dotted(loc: Sequence[str | int]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "body"
