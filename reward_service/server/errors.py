@@ -61,16 +61,16 @@ def error_body(code: str, message: str, details: Sequence[Mapping[str, Any]] = (
     return {"error": {"code": code, "message": message, "details": list(details)}}
 
 
-def error_bytes(code: str, message: str) -> bytes:
-    """An error body as ASCII-only JSON: an echoed field name can never break the encoding."""
-    return json.dumps(error_body(code, message), ensure_ascii=True, separators=(",", ":")).encode("ascii")
+def ascii_json(content: Any) -> bytes:
+    """ASCII-only JSON: an echoed field name can never break the encoding of an error body."""
+    return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 
 async def send_error(
     send: Send, status: int, code: str, message: str, headers: Sequence[tuple[bytes, bytes]] = ()
 ) -> None:
     """Answer from ASGI middleware, before any route runs, with the same body as the routes."""
-    body = error_bytes(code, message)
+    body = ascii_json(error_body(code, message))
     await send(
         {
             "type": "http.response.start",
@@ -87,7 +87,7 @@ async def send_error(
 
 class ErrorJSON(JSONResponse):
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+        return ascii_json(content)
 
 
 def loc_of(exc: InvalidInput, collection: str) -> list[str | int]:
