@@ -19,7 +19,8 @@ from typing import Any, TypeVar
 import torch
 from transformers import PreTrainedModel
 
-from reward_service.engine import BatchPlan, BatchStats, EngineLimits, pack, plan_all
+from reward_service.engine import BatchPlan, BatchStats, EngineLimits, Row, pack
+from reward_service.engine.select import prefix_key, select
 from reward_service.model.scorer import Scorer
 from reward_service.service import start_engine
 
@@ -259,11 +260,32 @@ def plain_batched(
     return _timed(workload, "plain batched", rows, shape, run, warmup=lambda: scorer.score_ids(rows[:2]))
 
 
+@dataclass(frozen=True)
+class _Queued:
+    row: Row
+    prefix_key: int | None
+
+
+def plan_all(rows: Sequence[Row], limits: EngineLimits) -> list[tuple[list[int], BatchPlan, list[int]]]:
+    """Every row planned into batches as the engine takes them from a queue holding them all,
+    in order: for each batch, the indices into `rows`, the plan, and each row's slot in it."""
+    pending = [_Queued(row, prefix_key(row, limits.shared_prefix_min_tokens)) for row in rows]
+    order = list(range(len(rows)))
+    batches = []
+    while pending:
+        taken, plan, slot = select(pending, limits)
+        batches.append(([order[i] for i in taken], plan, slot))
+        chosen = set(taken)
+        pending = [item for i, item in enumerate(pending) if i not in chosen]
+        order = [index for i, index in enumerate(order) if i not in chosen]
+    return batches
+
+
 def shared_prefix(
     workload: str, scorer: Scorer, rows: Rows, shape: ModelShape, limits: EngineLimits, keep: list[torch.Tensor]
 ) -> Measurement:
-    """Best-of-N planned as the engine plans it (`engine.plan_all`: the prompt computed once) and
-    run on the Scorer directly, without a queue; scores appended to `keep`."""
+    """Best-of-N planned as the engine plans it (`plan_all`: the prompt computed once) and run on
+    the Scorer directly, without a queue; scores appended to `keep`."""
     planned = plan_all([scorer.row(row) for row in rows], limits)
     computed = sum(plan.computed_tokens for _, plan, _ in planned)
 

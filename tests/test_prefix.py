@@ -27,9 +27,10 @@ from torch import nn
 from transformers import LlamaConfig, LlamaForSequenceClassification
 from transformers.cache_utils import DynamicLayer
 
+from bench.offline import plan_all
 from reward_service.config import Settings
-from reward_service.engine import BatchPlan, EngineLimits, Row, pack, plan_all, plan_shared
-from reward_service.engine.plan import common_prefix_length, shared_split
+from reward_service.engine import BatchPlan, EngineLimits, Row, pack, plan_shared
+from reward_service.engine.plan import common_prefix_length
 from reward_service.model import forward
 from reward_service.model import prefix as prefix_module
 from reward_service.model.loading import RewardModel
@@ -96,9 +97,10 @@ def recorded_calls(scorer: Scorer) -> Iterator[list[dict[str, Any]]]:
 
 
 def split_rows(model: RewardModel, rows: Sequence[Sequence[int]]) -> tuple[list[int], list[list[int]]]:
-    """The planner's split of best-of-N rows into (prefix, suffixes)."""
-    split = shared_split([model.scorer.row(row) for row in rows], min_tokens=16)
-    assert split > 0, "the fixture rows should share their prompt"
+    """Best-of-N rows split into (prefix, suffixes) as the engine splits them: at the longest
+    common prefix, and never past a row's read position."""
+    [(taken, split)], plain = groups_of(rows, rule=model.scorer.rule)
+    assert split > 0 and sorted(taken) == list(range(len(rows))) and not plain, "the rows should share their prompt"
     return list(rows[0][:split]), [list(row[split:]) for row in rows]
 
 
@@ -300,10 +302,14 @@ def test_planned_batches_equal_reference_on_a_mixed_batch(
     assert [call["shape"] for call in calls if not call["use_cache"]] == [(1, len(loners[0]))]
 
 
-def groups_of(rows: Sequence[Sequence[int]], min_tokens: int = 16) -> tuple[list[tuple[list[int], int]], list[int]]:
-    """The engine's batches of `rows` (each read at its last token): (indices, split) of each
-    shared batch, and the indices scored unshared."""
-    rule = ReadRule(pad_token_id=None)
+LAST_TOKEN = ReadRule(pad_token_id=None)
+
+
+def groups_of(
+    rows: Sequence[Sequence[int]], min_tokens: int = 16, rule: ReadRule = LAST_TOKEN
+) -> tuple[list[tuple[list[int], int]], list[int]]:
+    """The engine's batches of `rows` (read by `rule`: by default at the last token): (indices,
+    split) of each shared batch, and the indices scored unshared."""
     planned = plan_all([rule.row(row) for row in rows], limits(shared_prefix_min_tokens=min_tokens))
     shared = [(sorted(taken), plan.split) for taken, plan, _ in planned if plan.split]
     plain = sorted(i for taken, plan, _ in planned if not plan.split for i in taken)
@@ -346,20 +352,15 @@ def test_split_rules() -> None:
     assert common_prefix_length([[1, 2, 3], [1, 2, 4], [1, 2]]) == 2
     assert common_prefix_length([[1], [2]]) == 0 and common_prefix_length([]) == 0
     long = list(range(50))
-    last = ReadRule(pad_token_id=None)
-
-    def split(rows: Sequence[Sequence[int]], rule: ReadRule = last, min_tokens: int = 16) -> int:
-        return shared_split([rule.row(row) for row in rows], min_tokens=min_tokens)
-
-    assert split([[*long, 1], [*long, 2, 3]]) == 50
-    # Identical rows: the last token stays as the suffix, where the read is.
-    assert split([long, long]) == 49
+    assert groups_of([[*long, 1], [*long, 2, 3]]) == ([([0, 1], 50)], [])
+    # One row a prefix of the other: the split stops before the shorter row's last token, its read.
+    assert groups_of([long, [*long, 2]]) == ([([0, 1], 49)], [])
     # Pad id 99 at the end: the read is before it, so the split is too.
-    assert split([[*long, 99], [*long, 99]], ReadRule(pad_token_id=99)) == 49
-    assert split([[*long, 1], [*long, 2]], min_tokens=64) == 0
-    assert split([[*long, 1]]) == 0  # one row shares nothing with anyone
+    assert groups_of([[*long, 5, 99], [*long, 99]], rule=ReadRule(pad_token_id=99)) == ([([0, 1], 49)], [])
+    assert groups_of([[*long, 1], [*long, 2]], min_tokens=64) == ([], [0, 1])
+    assert groups_of([[*long, 1]]) == ([], [0])  # one row shares nothing with anyone
     with pytest.raises(ValueError, match="do not all share"):
-        plan_shared([last.row([1, 2, 3]), last.row([1, 5, 6])], 2)
+        plan_shared([LAST_TOKEN.row([1, 2, 3]), LAST_TOKEN.row([1, 5, 6])], 2)
 
 
 # --- fallbacks: never a wrong score ---------------------------------------------------------

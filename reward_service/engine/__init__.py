@@ -9,7 +9,6 @@ from __future__ import annotations
 from .core import BatchingEngine, BatchStats, RequestTooLarge, RunFn, Scores
 from .limits import EngineLimits
 from .plan import FORWARD_PASS_TOKENS, BatchPlan, Row, pack, plan_shared
-from .select import plan_all
 
 __all__ = [
     "FORWARD_PASS_TOKENS",
@@ -22,6 +21,5 @@ __all__ = [
     "RunFn",
     "Scores",
     "pack",
-    "plan_all",
     "plan_shared",
 ]

@@ -157,16 +157,3 @@ def common_prefix_length(rows: Sequence[Sequence[int]]) -> int:
                 hi = mid - 1
         length = lo
     return length
-
-
-def shared_split(rows: Sequence[Row], *, min_tokens: int) -> int:
-    """The longest split of `rows` into a shared prefix and suffixes; 0 when under `min_tokens`.
-
-    The split is at most every row's read position, so each row keeps at least one token of
-    suffix and is read inside it (identical rows, or a pad id as the template's last token,
-    would otherwise put the read position inside the prefix).
-    """
-    if len(rows) < 2:
-        return 0
-    split = min(common_prefix_length([row.ids for row in rows]), *(row.read for row in rows))
-    return split if split >= max(min_tokens, 1) else 0

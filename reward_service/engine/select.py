@@ -8,8 +8,7 @@ Always around the oldest waiting row, so nobody starves. Two ways to batch it:
   (best-of-N: one prompt, several responses), the prefix computed once (`select_shared`).
 
 The shared batch is taken when it computes fewer tokens than the same rows unshared, counting
-the fixed cost of each extra pass. `plan_all` applies the same rule to a whole list of rows,
-for callers without a queue (benchmarks, offline scoring).
+the fixed cost of each extra pass.
 """
 
 from __future__ import annotations
@@ -148,25 +147,3 @@ def select(pending: Sequence[Waiting], limits: EngineLimits) -> tuple[list[int],
     if shared is not None:
         return taken, plan_shared_batch(rows, shared.split, limits), slot
     return taken, BatchPlan.one_pass(rows), slot
-
-
-@dataclass(frozen=True)
-class _Queued:
-    row: Row
-    prefix_key: int | None
-
-
-def plan_all(rows: Sequence[Row], limits: EngineLimits) -> list[tuple[list[int], BatchPlan, list[int]]]:
-    """Every row planned into batches as the engine would take them from a queue holding them
-    all, in order: for each batch, the indices into `rows`, the plan and each row's slot in it."""
-    pending = [_Queued(row, prefix_key(row, limits.shared_prefix_min_tokens)) for row in rows]
-    order = list(range(len(rows)))
-    batches = []
-    while pending:
-        taken, plan, slot = select(pending, limits)
-        batches.append(([order[i] for i in taken], plan, slot))
-        chosen = set(taken)
-        pending = [item for i, item in enumerate(pending) if i not in chosen]
-        order = [index for i, index in enumerate(order) if i not in chosen]
-    return batches
-
