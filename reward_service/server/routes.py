@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -13,7 +13,7 @@ from starlette.types import Receive
 
 from ..config import Settings
 from ..engine import RequestTooLarge
-from ..service import RewardService, rank_order
+from ..service import ItemScore, RewardService, rank_order
 from .errors import COLLECTION, ClientGone, NotReady
 from .metrics import Metrics
 from .schemas import (
@@ -24,11 +24,13 @@ from .schemas import (
     Limits,
     RankRequest,
     RankResponse,
+    RequestOptions,
     ScoreRequest,
     ScoreResponse,
 )
 
 if TYPE_CHECKING:
+    from ..model.formatting import Conversation
     from ..model.loading import RewardModel
 
 T = TypeVar("T")
@@ -65,26 +67,34 @@ class Runtime:
 def add_routes(app: FastAPI, runtime: Runtime) -> None:
     settings = runtime.settings
 
-    @app.post("/score", response_model=ScoreResponse, responses=ERROR_RESPONSES)
-    async def score(body: ScoreRequest, request: Request) -> ScoreResponse:
-        """Score each item on every attribute, aggregate, and check thresholds."""
+    async def scored(
+        request: Request, body: RequestOptions, conversations: Sequence[Conversation], what: str, advice: str
+    ) -> tuple[RewardService, dict[str, float], list[ItemScore]]:
+        """The service's scores for a request's conversations, under its options; cancelled
+        (its queued rows dropped) if the client goes away."""
         service = runtime.require_service()
-        if len(body.items) > settings.max_items_per_request:
+        if len(conversations) > settings.max_items_per_request:
             raise RequestTooLarge(
-                f"{len(body.items)} items, over the limit of {settings.max_items_per_request} per request; "
-                "split them into several requests"
+                f"{len(conversations)} {what}, over the limit of {settings.max_items_per_request} per request; {advice}"
             )
         thresholds = {name: (t.min, t.max) for name, t in (body.thresholds or {}).items()}
         used, results = await until_disconnected(
             request,
             service.score(
-                [item.conversation() for item in body.items],
+                conversations,
                 weights=body.weights,
                 thresholds=thresholds,
                 truncation=body.truncation,
                 timeout=settings.request_timeout_s,
             ),
         )
+        return service, used, results
+
+    @app.post("/score", response_model=ScoreResponse, responses=ERROR_RESPONSES)
+    async def score(body: ScoreRequest, request: Request) -> ScoreResponse:
+        """Score each item on every attribute, aggregate, and check thresholds."""
+        conversations = [item.conversation() for item in body.items]
+        service, used, results = await scored(request, body, conversations, "items", "split them into several requests")
         return ScoreResponse(
             model=service.spec.name,
             attributes=list(service.spec.attributes),
@@ -100,22 +110,8 @@ def add_routes(app: FastAPI, runtime: Runtime) -> None:
         what /score gives for the same conversations (context plus that response).
         """
         setattr(request.state, COLLECTION, "responses")
-        service = runtime.require_service()
-        if len(body.responses) > settings.max_items_per_request:
-            raise RequestTooLarge(
-                f"{len(body.responses)} responses, over the limit of {settings.max_items_per_request} per request; "
-                "rank fewer candidates at once"
-            )
-        thresholds = {name: (t.min, t.max) for name, t in (body.thresholds or {}).items()}
-        used, results = await until_disconnected(
-            request,
-            service.score(
-                body.conversations(),
-                weights=body.weights,
-                thresholds=thresholds,
-                truncation=body.truncation,
-                timeout=settings.request_timeout_s,
-            ),
+        service, used, results = await scored(
+            request, body, body.conversations(), "responses", "rank fewer candidates at once"
         )
         order = rank_order([result.aggregate for result in results])
         return RankResponse(
