@@ -616,29 +616,35 @@ def test_item_over_the_token_limit(model_dir: Path, ref: Reference) -> None:
 def test_full_queue_is_429_at_once_and_queued_requests_complete(model: RewardModel, ref: Reference) -> None:
     """With the model held and the queue full, the next request gets 429 overloaded with a
     Retry-After at once and is never computed; after release the queued requests get 200 with
-    their reference scores."""
+    their reference scores.
+
+    "At once": the 429 arrives while the blocking batch is still held at the gate (which only
+    the test opens), with no other batch run and the queue as it was, so answering it waited
+    for no batch and no queue space: with the gate closed neither comes."""
     held, scorer = gated(model)
     blocker, first, second, refused = (as_prompt("single_turn"), as_messages("very_short"),
                                        as_messages("newlines_in_reply"), as_messages("reply_ends_with_marker"))
 
-    async def body() -> tuple[list[httpx.Response], httpx.Response, float]:
+    async def body() -> tuple[list[httpx.Response], httpx.Response]:
         async with serve(settings(queue_depth=2, max_items_per_request=2), held) as server:
             scorer.hold()
             head = asyncio.create_task(server.score({"items": [blocker]}))
             await scorer.wait_held()
+            held_batches = len(scorer.batches)
             queued = [asyncio.create_task(server.score({"items": [item]})) for item in (first, second)]
             await server.wait_queue_depth(2)
-            started = time.monotonic()
             overflow = await asyncio.wait_for(server.score({"items": [refused]}), WAIT)
-            elapsed = time.monotonic() - started
+            # Answered while the worker is still in the held batch:
+            assert not any(task.done() for task in (head, *queued))
+            assert len(scorer.batches) == held_batches
+            assert await server.queue_depth() == 2
             scorer.release()
             done = await asyncio.wait_for(asyncio.gather(head, *queued), WAIT)
-            return done, overflow, elapsed
+            return done, overflow
 
-    done, overflow, elapsed = run(body())
+    done, overflow = run(body())
     assert_error(overflow, 429, "overloaded")
     assert int(overflow.headers["retry-after"]) >= 1
-    assert elapsed < 1.0
     for item, response in zip((blocker, first, second), done, strict=True):
         assert response.status_code == 200, response.text
         assert_scores(response.json()["results"][0]["scores"], ref_scores(ref, item))
@@ -674,15 +680,24 @@ def test_model_error_fails_only_its_batch(model: RewardModel, ref: Reference) ->
 
 def test_concurrent_requests_share_batches_and_keep_their_scores(model: RewardModel, ref: Reference) -> None:
     """Eight concurrent requests, each a different item, are scored in shared batches, and
-    each response holds its own item's reference scores."""
+    each response holds its own item's reference scores. They are queued behind a batch held at
+    the gate, so they are all waiting when the worker next forms a batch, however slowly they
+    arrive."""
     held, scorer = gated(model)
     items = [as_messages(name) for name in CONVERSATIONS] + [as_prompt("very_short")]
     assert len(items) == 8
 
     async def body() -> list[httpx.Response]:
         async with serve(settings(max_wait_ms=100), held) as server:
-            warm = len(scorer.batches)
-            responses = await asyncio.gather(*(server.score({"items": [item]}) for item in items))
+            scorer.hold()
+            head = asyncio.create_task(server.score({"items": [as_prompt("single_turn")]}))
+            await scorer.wait_held()
+            warm = len(scorer.batches)  # warm-up and the held batch
+            tasks = [asyncio.create_task(server.score({"items": [item]})) for item in items]
+            await server.wait_queue_depth(len(items))
+            scorer.release()
+            responses = await asyncio.wait_for(asyncio.gather(*tasks), WAIT)
+            assert (await head).status_code == 200
             assert max(len(batch) for batch in scorer.batches[warm:]) > 1, scorer.batches[warm:]
             return responses
 
@@ -762,8 +777,8 @@ def test_client_disconnect_drops_queued_items(model: RewardModel, ref: Reference
             gone.set()
             sent = await asyncio.wait_for(call, WAIT)
             # The app answers 499 as soon as it sees the disconnect; the cancelled scoring task
-            # unwinds (and drops its queued item) a few loop iterations later. Let it.
-            await asyncio.sleep(0.05)
+            # unwinds, dropping its queued item, a few loop iterations later. Wait for that.
+            await server.wait_queue_depth(0)
             scorer.release()
             first = await asyncio.wait_for(head, WAIT)
             return sent, first, await server.score({"items": [later]})

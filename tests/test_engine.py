@@ -45,11 +45,10 @@ def expected(row: Sequence[int]) -> tuple[float, float]:
 class FakeModel:
     """The model's `score(plan)` stand-in with exactly known outputs; records each plan it runs."""
 
-    def __init__(self, *, delay: float = 0.0) -> None:
+    def __init__(self) -> None:
         self.batches: list[list[Row]] = []
         self.gate = threading.Event()  # opened by the test to release a blocked batch
         self.blocked = threading.Event()  # set when a batch starts waiting at the gate
-        self.delay = delay
         self.drop_one_output = False  # return one result fewer than rows
         self.flat_output = False  # return one bare float per row instead of a row of scores
         self.ragged_output = False  # give the last row one score more than the others
@@ -68,8 +67,6 @@ class FakeModel:
             self.blocked.set()
             if not self.gate.wait(WAIT * 2):
                 raise TimeoutError("the test never opened the gate")
-        if self.delay:
-            time.sleep(self.delay)
         if any(FAIL in row for row in batch):
             raise RuntimeError("injected failure")
         out = [list(expected(row)) for row in batch]
@@ -94,6 +91,22 @@ class FakeModel:
         """The recorded batches, less those holding the blocking row."""
         with self._lock:
             return [batch for batch in self.batches if not any(BLOCK in row for row in batch)]
+
+
+class FakeClock:
+    """The engine's clock (queue ages, queue deadlines), frozen until the test advances it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self._lock:
+            return self.now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self.now += seconds
 
 
 EngineFactory = Callable[..., "IdsEngine"]
@@ -167,6 +180,14 @@ async def block_worker(engine: IdsEngine, fake: FakeModel) -> asyncio.Task[list[
     return task
 
 
+def assert_still_held(engine: IdsEngine, fake: FakeModel, blocker: asyncio.Task[Any], depth: int) -> None:
+    """The worker is still in the blocked batch (the test has not opened the gate): the blocking
+    request is unanswered, no other batch has run, and the queue still holds `depth` rows."""
+    assert not blocker.done()
+    assert fake.batches_after_blocker() == []
+    assert engine.queue_depth == depth
+
+
 async def release(fake: FakeModel, blocker: asyncio.Task[list[tuple[float, ...]]]) -> None:
     fake.gate.set()
     assert await asyncio.wait_for(blocker, WAIT) == [expected([BLOCK])]
@@ -228,18 +249,26 @@ def test_empty_request_is_not_sent_to_the_model(make_engine: EngineFactory) -> N
 
 
 def test_concurrent_requests_share_batches(make_engine: EngineFactory) -> None:
-    """Single-row requests arriving together within max_wait are scored in shared forward passes."""
-    fake = FakeModel(delay=0.005)
-    engine = make_engine(fake, max_wait=0.05, max_batch_size=64)
+    """Single-row requests arriving within max_wait of the first wait for one another: none is
+    scored until the oldest has waited max_wait, then all go in one shared forward pass.
+
+    The engine's clock is a fake that only the test advances, so "within max_wait" holds
+    however long the requests take to arrive."""
+    clock = FakeClock()
+    fake = FakeModel()
+    engine = make_engine(fake, clock=clock, max_wait=0.05, max_batch_size=64)
     rows = [[10 + i] * (1 + i % 5) for i in range(16)]
 
     async def body() -> list[list[tuple[float, ...]]]:
-        return await asyncio.gather(*(engine.score([row]) for row in rows))
+        tasks = submit_all(engine, [[row] for row in rows])
+        await wait_until(lambda: engine.queue_depth == len(rows), "all rows to be queued")
+        assert fake.batches == []  # the oldest has not waited max_wait yet
+        clock.advance(0.05)
+        return await asyncio.wait_for(asyncio.gather(*tasks), WAIT)
 
     results = run(body())
     assert results == [[expected(row)] for row in rows]
-    assert max(len(batch) for batch in fake.batches) > 1
-    assert len(fake.batches) < len(rows)
+    assert [sorted(batch) for batch in fake.batches] == [sorted(tuple(row) for row in rows)]  # one pass
 
 
 def test_on_batch_reports_rows_real_and_padded_tokens(make_engine: EngineFactory) -> None:
@@ -258,7 +287,6 @@ def test_on_batch_reports_rows_real_and_padded_tokens(make_engine: EngineFactory
         assert stat.rows == len(batch)
         assert stat.tokens == sum(len(row) for row in batch)
         assert stat.computed_tokens == len(batch) * max(len(row) for row in batch)
-        assert stat.seconds >= 0
 
 
 def test_batches_respect_token_budget_and_batch_size(make_engine: EngineFactory) -> None:
@@ -487,7 +515,11 @@ def test_a_failing_shared_batch_fails_only_its_requests(make_engine: EngineFacto
 
 def test_full_queue_by_items_is_refused_at_once(make_engine: EngineFactory) -> None:
     """Beyond max_queue_items the next request raises Overloaded immediately (retry_after >= 1);
-    a request with more items than the whole queue is RequestTooLarge; the queued ones complete."""
+    a request with more items than the whole queue is RequestTooLarge; the queued ones complete.
+
+    "Immediately": each refusal arrives while the worker is held at the fake's gate, so the
+    call waited for no batch and no queue space (with the gate closed neither ever comes, and
+    the call would time out instead)."""
     fake = FakeModel()
     engine = make_engine(fake, max_queue_items=4, max_wait=0.001)
     queued_rows = [[20 + i] * 3 for i in range(3)]
@@ -497,17 +529,18 @@ def test_full_queue_by_items_is_refused_at_once(make_engine: EngineFactory) -> N
         tasks = submit_all(engine, [[row] for row in queued_rows])
         await wait_until(lambda: engine.queue_depth == 3, "three rows to be queued")
         with pytest.raises(Overloaded) as two:  # 3 + 2 > 4
-            await asyncio.wait_for(engine.score([[30], [31]]), 0.5)
+            await asyncio.wait_for(engine.score([[30], [31]]), WAIT)
+        assert_still_held(engine, fake, blocker, 3)
         assert two.value.retry_after >= 1
         tasks.append(asyncio.create_task(engine.score([[32]])))  # 3 + 1 fits exactly
         await wait_until(lambda: engine.queue_depth == 4, "the queue to fill")
-        started = time.monotonic()
         with pytest.raises(Overloaded) as full:
-            await asyncio.wait_for(engine.score([[33]]), 0.5)
-        assert time.monotonic() - started < 0.25
+            await asyncio.wait_for(engine.score([[33]]), WAIT)
+        assert_still_held(engine, fake, blocker, 4)
         assert full.value.retry_after >= 1
         with pytest.raises(RequestTooLarge):
-            await asyncio.wait_for(engine.score([[40 + i] for i in range(5)]), 0.5)
+            await asyncio.wait_for(engine.score([[40 + i] for i in range(5)]), WAIT)
+        assert_still_held(engine, fake, blocker, 4)
         await release(fake, blocker)
         results = await asyncio.gather(*tasks)
         assert results == [[expected(row)] for row in [*queued_rows, [32]]]
@@ -518,7 +551,8 @@ def test_full_queue_by_items_is_refused_at_once(make_engine: EngineFactory) -> N
 
 
 def test_full_queue_by_tokens_is_refused_at_once(make_engine: EngineFactory) -> None:
-    """max_queue_tokens bounds the queue too; a request over the whole token bound is RequestTooLarge."""
+    """max_queue_tokens bounds the queue too, refusing at once (while the worker is held, as
+    above); a request over the whole token bound is RequestTooLarge."""
     fake = FakeModel()
     engine = make_engine(fake, max_queue_items=100, max_queue_tokens=50, max_wait=0.001)
     queued_rows = [[1] * 20, [2] * 20]
@@ -527,24 +561,28 @@ def test_full_queue_by_tokens_is_refused_at_once(make_engine: EngineFactory) -> 
         blocker = await block_worker(engine, fake)
         tasks = submit_all(engine, [[row] for row in queued_rows])
         await wait_until(lambda: engine.queued_tokens == 40, "40 tokens to be queued")
-        started = time.monotonic()
         with pytest.raises(Overloaded) as excinfo:
-            await asyncio.wait_for(engine.score([[3] * 11]), 0.5)
-        assert time.monotonic() - started < 0.25
+            await asyncio.wait_for(engine.score([[3] * 11]), WAIT)
+        assert_still_held(engine, fake, blocker, 2)
+        assert engine.queued_tokens == 40
         assert excinfo.value.retry_after >= 1
         tasks.append(asyncio.create_task(engine.score([[4] * 10])))  # 40 + 10 fits exactly
         await wait_until(lambda: engine.queued_tokens == 50, "the queue to fill")
+        with pytest.raises(Overloaded):
+            await asyncio.wait_for(engine.score([[8]]), WAIT)  # 50 + 1 > 50
+        assert_still_held(engine, fake, blocker, 3)
         with pytest.raises(RequestTooLarge):
-            await asyncio.wait_for(engine.score([[5] * 51]), 0.5)
+            await asyncio.wait_for(engine.score([[5] * 51]), WAIT)
         await release(fake, blocker)
         results = await asyncio.gather(*tasks)
         assert results == [[expected(row)] for row in [*queued_rows, [4] * 10]]
         # With the queue empty again, a request over the whole bound is still refused.
         with pytest.raises(RequestTooLarge):
-            await asyncio.wait_for(engine.score([[6] * 30, [7] * 21]), 0.5)
+            await asyncio.wait_for(engine.score([[6] * 30, [7] * 21]), WAIT)
 
     run(body())
     assert {len(row) for row in fake.computed_rows()} == {1, 20, 10}
+    assert (8,) not in fake.computed_rows()
 
 
 # --- failures --------------------------------------------------------------------------------
@@ -644,20 +682,55 @@ def test_ragged_output_rows_are_a_model_failure(make_engine: EngineFactory) -> N
 
 
 def test_deadline_in_queue_raises_and_skips_computation(make_engine: EngineFactory) -> None:
-    """A request whose timeout passes while queued raises DeadlineExceeded on time, and its rows
-    are never given to the model; later requests are unaffected."""
+    """A request whose deadline (the engine's clock at submission plus its timeout) has passed
+    when the worker next takes from the queue raises DeadlineExceeded, and its rows are never
+    given to the model; a request whose deadline has not passed, one without a deadline, and
+    later requests are scored.
+
+    The engine's clock is a fake that only the test advances, and the timeouts are far longer
+    than the test takes, so the event loop's own timeout (next test) cannot be what fires."""
+    clock = FakeClock()
     fake = FakeModel()
-    engine = make_engine(fake, max_wait=0.001)
+    engine = make_engine(fake, clock=clock, max_batch_size=1)  # one row closes a batch: no queue ages
     late = [[777] * 3, [778]]
 
     async def body() -> list[tuple[float, ...]]:
         blocker = await block_worker(engine, fake)
         other = asyncio.create_task(engine.score([[5] * 2]))
-        started = time.monotonic()
-        with pytest.raises(DeadlineExceeded):
+        doomed = asyncio.create_task(engine.score(late, timeout=60.0))
+        patient = asyncio.create_task(engine.score([[4] * 3], timeout=600.0))
+        await wait_until(lambda: engine.queue_depth == 4, "all rows to be queued")
+        clock.advance(61.0)  # past the doomed request's deadline, not the patient one's
+        await release(fake, blocker)
+        with pytest.raises(DeadlineExceeded, match="passed in the queue"):
+            await asyncio.wait_for(doomed, WAIT)
+        assert await asyncio.wait_for(other, WAIT) == [expected([5] * 2)]
+        assert await asyncio.wait_for(patient, WAIT) == [expected([4] * 3)]
+        return await engine.score([[6]])
+
+    assert run(body()) == [expected([6])]
+    computed = fake.computed_rows()
+    assert not {tuple(row) for row in late} & set(computed)
+    assert {(5, 5), (4, 4, 4), (6,)} <= set(computed)
+
+
+def test_timeout_while_queued_raises_and_drops_the_rows(make_engine: EngineFactory) -> None:
+    """`score(timeout=t)` also bounds the wait on the event loop's clock: with the worker held
+    in a batch (so it never looks at the queue) and the engine's clock frozen (so the queue-side
+    deadline never passes), the call still raises DeadlineExceeded, its rows leave the queue at
+    once and are never given to the model; the other queued request is scored."""
+    clock = FakeClock()
+    fake = FakeModel()
+    engine = make_engine(fake, clock=clock, max_batch_size=1)
+    late = [[777] * 3, [778]]
+
+    async def body() -> list[tuple[float, ...]]:
+        blocker = await block_worker(engine, fake)
+        other = asyncio.create_task(engine.score([[5] * 2]))
+        await wait_until(lambda: engine.queue_depth == 1, "the other row to be queued")
+        with pytest.raises(DeadlineExceeded, match=r"within its 0\.05 s deadline"):
             await asyncio.wait_for(engine.score(late, timeout=0.05), WAIT)
-        elapsed = time.monotonic() - started
-        assert 0.04 <= elapsed < 1.0, elapsed
+        assert_still_held(engine, fake, blocker, 1)  # raised by the caller's side; the late rows are gone
         await release(fake, blocker)
         assert await asyncio.wait_for(other, WAIT) == [expected([5] * 2)]
         return await engine.score([[6]])
@@ -695,11 +768,15 @@ def test_cancelled_request_is_never_computed(make_engine: EngineFactory) -> None
 
 def test_stop_finishes_queued_work_then_refuses_new_work(make_engine: EngineFactory) -> None:
     """stop() answers every queued request with its scores at once (without waiting out max_wait),
-    refuses new work from the moment it is called, and returns when the queue is drained."""
+    refuses new work from the moment it is called, and returns when the queue is drained.
+
+    The engine's clock is frozen, so max_wait never runs out: the queued rows can only be
+    answered because stop() closes their batch."""
     fake = FakeModel()
+    clock = FakeClock()
     # The 8-token blocker fills the budget, so it is taken at once; the queued rows below
-    # (3 tokens) would otherwise wait the full 5 s max_wait for company.
-    engine = make_engine(fake, max_batch_tokens=8, max_wait=5.0)
+    # (3 tokens) would otherwise wait for company until max_wait passed on the engine's clock.
+    engine = make_engine(fake, clock=clock, max_batch_tokens=8, max_wait=5.0)
     queued = [[[21]], [[22]], [[23]]]
 
     async def body() -> list[Any]:
@@ -711,11 +788,10 @@ def test_stop_finishes_queued_work_then_refuses_new_work(make_engine: EngineFact
         await wait_until(lambda: not engine.running, "the engine to stop accepting work")
         with pytest.raises(ShuttingDown):
             await engine.score([[24]])
-        started = time.monotonic()
         fake.gate.set()
         await asyncio.wait_for(stopping, WAIT)
-        assert time.monotonic() - started < 2.0
-        await asyncio.wait_for(asyncio.gather(*tasks), 1.0)
+        await asyncio.wait_for(asyncio.gather(*tasks), WAIT)
+        assert engine.queue_depth == 0
         with pytest.raises(ShuttingDown):
             await engine.score([[25]])
         assert await task == [expected([BLOCK] * 8)]
@@ -736,17 +812,10 @@ def test_batches_carry_at_most_max_padding(make_engine: EngineFactory) -> None:
     """With a padding cap, items of very different lengths are not padded into one batch."""
     fake = FakeModel()
     engine = make_engine(fake, max_padding=0.1, max_wait=0.05)
-    rows = [(BLOCK,), *[tuple(range(1, 1 + n)) for n in (10, 11, 12, 40, 41, 42)]]
+    rows = [tuple(range(1, 1 + n)) for n in (10, 11, 12, 40, 41, 42)]
 
-    async def body() -> None:
-        first = asyncio.create_task(engine.score([rows[0]], timeout=WAIT))
-        await asyncio.sleep(0.05)  # the blocker is running, so the rest queue together
-        rest = [asyncio.create_task(engine.score([row], timeout=WAIT)) for row in rows[1:]]
-        await asyncio.sleep(0.05)
-        fake.gate.set()
-        await asyncio.wait_for(asyncio.gather(first, *rest), WAIT)
-
-    asyncio.run(body())
+    results = queue_then_release(engine, fake, [[row] for row in rows])  # all queued together
+    assert results == [[expected(row)] for row in rows]
     batches = fake.batches_after_blocker()
     for batch in batches:
         padded = len(batch) * max(map(len, batch))

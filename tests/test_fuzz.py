@@ -13,11 +13,14 @@ One campaign runs per module (the `campaign` fixture): for every operation in th
 * hypothesis fuzzing in positive mode (bodies valid by the schema) and negative mode (bodies
   that break it: wrong types, missing fields, bytes that are not JSON), derandomized.
 
-Deterministic: the same code sends the same cases on every run of the same pytest command.
-Hypothesis also draws constants from the repository's non-test modules that are imported
-(`bench/` among them, once another test module has imported it), so this file alone and the
-whole suite send different cases, each set repeatable. Every problem is reported with the
-exact body, so any one reproduces outside either.
+Deterministic, whatever else the session runs or imports, and in whatever order: every
+hypothesis setting is passed explicitly (no loaded profile leaks in), and the campaign runs
+with hypothesis' draws of constants from imported modules switched off (the `isolated_generation`
+fixture): left on, hypothesis would now and then put a literal from the source of any non-test
+module imported so far (`reward_service.*`, `bench/` once another test module has imported
+it) into a body, so this file alone and the whole suite would send different cases. The
+summary prints a digest of every case sent, equal across those runs. Every problem is
+reported with the exact body, so any one reproduces outside the suite.
 
 Every response goes through schemathesis' checks (no 5xx; status documented for the route;
 content type; body valid by that status' schema, ErrorResponse included; invalid data
@@ -36,7 +39,11 @@ attribute names, the limits above), so a schema-valid body may rightly be answer
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import inspect
 import json
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -49,7 +56,9 @@ import pytest
 import requests
 import schemathesis
 from checkpoints import CheckpointFactory
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis.internal.conjecture import providers
+from hypothesis.internal.constants_ast import Constants
 from schemathesis import Case, GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core import NotSet
@@ -84,6 +93,25 @@ OPERATIONS = ("POST /score", "POST /rank", "GET /info", "GET /health", "GET /rea
 # Hypothesis examples per generation mode for operations that take input. The GET routes take
 # none: fuzzing them yields one case each, and their coverage cases (other methods) add a few.
 FUZZ_EXAMPLES = {"POST /score": 220, "POST /rank": 220}
+# Every hypothesis setting but max_examples, so that nothing is inherited from the profile
+# loaded when a case is generated (another module, a plugin or --hypothesis-profile may load one).
+FUZZ_SETTINGS: dict[str, Any] = {
+    "derandomize": True,
+    "database": None,
+    "verbosity": Verbosity.normal,
+    "phases": [Phase.explicit, Phase.generate],
+    "stateful_step_count": 50,
+    "report_multiple_bugs": True,
+    "suppress_health_check": [
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+    ],
+    "deadline": None,
+    "print_blob": False,
+    "backend": "hypothesis",
+}
 MIN_CASES = 1000
 CALL_TIMEOUT = 10.0  # seconds; a case not answered by then is recorded as lost
 # What negative data may be answered with: schemathesis' defaults plus 413 (a body over
@@ -130,6 +158,11 @@ class Campaign:
     ready_before: bool = False
     engine_running_after: bool = False
     seconds: float = 0.0
+    sent: Any = field(default_factory=hashlib.sha256)  # digest of every case sent, in order
+
+    def add_case(self, label: str, case: Case) -> None:
+        self.cases[(case.operation.label, label)] += 1
+        self.sent.update(repr(case_key(label, case)).encode())
 
     @property
     def total(self) -> int:
@@ -152,7 +185,7 @@ class Campaign:
         return [problem for problem in self.problems.values() if problem.kind == kind]
 
     def summary(self) -> str:
-        lines = [f"{self.total} cases in {self.seconds:.1f} s"]
+        lines = [f"{self.total} cases in {self.seconds:.1f} s, digest {self.sent.hexdigest()[:16]}"]
         for operation in OPERATIONS:
             phases = ", ".join(f"{phase} {n}" for (op, phase), n in sorted(self.cases.items()) if op == operation)
             statuses = ", ".join(f"{s}: {n}" for (op, s), n in sorted(self.statuses.items()) if op == operation)
@@ -162,6 +195,13 @@ class Campaign:
 
 def describe(problems: list[Problem]) -> str:
     return "\n".join(str(problem) for problem in problems)
+
+
+def case_key(label: str, case: Case) -> tuple[Any, ...]:
+    """What a case sends (its id is random, so it is left out)."""
+    body = None if isinstance(case.body, NotSet) else case.body
+    parts = (case.path_parameters, case.query, case.headers, case.cookies)
+    return (label, case.method, case.formatted_path, *parts, case.media_type, body)
 
 
 # --- the campaign ----------------------------------------------------------------------------
@@ -222,7 +262,7 @@ def answer_mismatch(operation: str, request: dict[str, Any], answer: dict[str, A
 
 
 def run_case(campaign: Campaign, label: str, case: Case, validate: Callable[[Any], list[str]]) -> None:
-    campaign.cases[(case.operation.label, label)] += 1
+    campaign.add_case(label, case)
     try:
         response = case.call(timeout=CALL_TIMEOUT)
     except requests.Timeout as exc:
@@ -259,19 +299,7 @@ def fuzz(campaign: Campaign, schema: Any, validate: Callable[[Any], list[str]]) 
 def fuzz_mode(campaign: Campaign, operation: Any, mode: GenerationMode, validate: Callable[[Any], list[str]]) -> None:
     label = f"fuzz-{mode.value}"
 
-    @settings(
-        max_examples=FUZZ_EXAMPLES.get(operation.label, 1),
-        deadline=None,
-        derandomize=True,
-        database=None,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=[
-            HealthCheck.too_slow,
-            HealthCheck.filter_too_much,
-            HealthCheck.data_too_large,
-            HealthCheck.large_base_example,
-        ],
-    )
+    @settings(max_examples=FUZZ_EXAMPLES.get(operation.label, 1), **FUZZ_SETTINGS)
     @given(case=operation.as_strategy(generation_mode=mode))
     def one(case: Case) -> None:
         run_case(campaign, label, case, validate)
@@ -327,7 +355,26 @@ def served(checkpoint: CheckpointFactory) -> Iterator[Served]:
 
 
 @pytest.fixture(scope="module")
-def campaign(served: Served) -> Campaign:
+def isolated_generation() -> Iterator[None]:
+    """While active, hypothesis draws no constants from the source of imported modules.
+
+    Hypothesis sometimes draws a literal collected from every local, non-test module in
+    `sys.modules`, so what it generates would depend on which modules were imported before
+    (by other test modules, in collection order) and on their current source. Hypothesis has
+    no setting for this, so its private hook is replaced; should the hook move, `setattr`
+    fails here rather than letting the dependence back in silently.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(providers, "_get_local_constants", Constants)  # an empty set of constants
+        providers.CONSTANTS_CACHE.cache.clear()  # pools already built from the modules' constants
+        try:
+            yield
+        finally:
+            providers.CONSTANTS_CACHE.cache.clear()  # pools built without them
+
+
+@pytest.fixture(scope="module")
+def campaign(served: Served, isolated_generation: None) -> Campaign:
     """Run the whole fuzzing campaign once; the tests below assert on what it collected."""
     result = Campaign(ready_before=served.ready)
     if served.ready:
@@ -390,6 +437,54 @@ def test_every_error_body_is_an_error_response(campaign: Campaign) -> None:
 def test_every_scored_request_is_answered_item_for_item(campaign: Campaign) -> None:
     problems = campaign.of_kind("answer")
     assert not problems, describe(problems)
+
+
+# --- what the cases depend on ------------------------------------------------------------------
+
+
+def test_fuzz_settings_name_every_hypothesis_setting() -> None:
+    """No setting is left to the profile loaded when the campaign runs."""
+    names = set(inspect.signature(settings).parameters) - {"parent"}
+    assert names == {*FUZZ_SETTINGS, "max_examples"}
+
+
+# Literals of the kinds hypothesis collects from a module's source (short strings, floats,
+# integers outside -99..99), in numbers it would draw from often.
+PROBE_SOURCE = "PROBE = (\n" + "".join(f'    "probe {i}", {i / 7 + 0.5}, {1000 + i},\n' for i in range(300)) + ")\n"
+
+
+def draw_cases(operation: Any, mode: GenerationMode, examples: int) -> list[str]:
+    """What the campaign's fuzzing phase would send for `operation`, first `examples` cases."""
+    sent: list[str] = []
+
+    @settings(max_examples=examples, **FUZZ_SETTINGS)
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def one(case: Case) -> None:
+        sent.append(repr(case_key("probe", case)))
+
+    one()
+    return sent
+
+
+def test_generated_cases_do_not_depend_on_imported_modules(
+    served: Served, isolated_generation: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under the campaign's isolation, importing one more module full of literals (as another
+    test module importing `bench` first would) changes none of the cases generated. Without
+    it, these positive-mode cases do change (negative mode draws few such literals, so it
+    would not show the difference)."""
+    operation = next(result.ok() for result in served.schema.get_all_operations() if result.ok().label == "POST /score")
+    mode = GenerationMode.POSITIVE
+    before = draw_cases(operation, mode, 60)
+    assert len(set(before)) > 30, "the probe needs varied cases"
+    path = tmp_path / "fuzz_probe_constants.py"
+    path.write_text(PROBE_SOURCE)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setitem(sys.modules, path.stem, module)  # removed again after the test
+    assert draw_cases(operation, mode, 60) == before
 
 
 # --- hand-picked hostile bodies -----------------------------------------------------------------
