@@ -43,6 +43,7 @@ class ItemScore:
     failed: tuple[str, ...]
     tokens: int
     truncated: bool
+    uncertainty: dict[str, float] | None = None  # per attribute, when the model ships an ensemble
 
     @property
     def passed(self) -> bool:
@@ -100,7 +101,8 @@ def start_engine(
     if limits.shared_prefix_min_tokens > 0 and refused is not None:
         logger.info("shared-prefix scoring is off for this model: %s", refused)
         limits = dataclasses.replace(limits, shared_prefix_min_tokens=0)
-    engine = BatchingEngine(lambda plan: scorer.score(plan).tolist(), limits, on_batch=on_batch)
+    run = scorer.score if scorer.ensemble is None else scorer.score_with_spread
+    engine = BatchingEngine(lambda plan: run(plan).tolist(), limits, on_batch=on_batch)
     engine.start()
     return engine
 
@@ -196,11 +198,13 @@ class RewardService:
         if len(raw) != len(encoded):
             raise ModelFailure(f"the engine returned {len(raw)} results for {len(encoded)} items")
         results = []
+        names = self.spec.attributes
+        expected = len(names) * (2 if self.spec.uncertainty else 1)  # scores, then their spreads
         for index, (enc, row) in enumerate(zip(encoded, raw, strict=True)):
-            if len(row) != len(self.spec.attributes):
-                expected = len(self.spec.attributes)
-                raise ModelFailure(f"the model returned {len(row)} scores per item, expected {expected}")
-            scores = dict(zip(self.spec.attributes, row, strict=True))
+            if len(row) != expected:
+                raise ModelFailure(f"the model returned {len(row)} values per item, expected {expected}")
+            scores = dict(zip(names, row[: len(names)], strict=True))
+            spread = dict(zip(names, row[len(names) :], strict=True)) if self.spec.uncertainty else None
             aggregate = self.spec.aggregate(scores, used)
             if not math.isfinite(aggregate):
                 raise InvalidInput(
@@ -208,5 +212,5 @@ class RewardService:
                     field=("weights",),
                 )
             failed = failed_thresholds({**scores, AGGREGATE: aggregate}, bounds)
-            results.append(ItemScore(scores, aggregate, failed, len(enc.token_ids), enc.truncated))
+            results.append(ItemScore(scores, aggregate, failed, len(enc.token_ids), enc.truncated, spread))
         return used, results

@@ -24,7 +24,7 @@ from ..errors import CheckpointError
 from .formatting import ConversationEncoder
 from .quantize import check_quantize, quantize_model
 from .scorer import Scorer
-from .spec import ModelSpec, build_spec
+from .spec import UNCERTAINTY_FILE, ModelSpec, build_spec
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +114,8 @@ def load_reward_model(
         max_tokens=limit,
         weight_override=weights,
     )
-    scorer = Scorer(model, head, pad_token_id=text_config.pad_token_id, pooling=spec.pooling)
+    ensemble = _load_ensemble(model_dir, head) if spec.uncertainty else None
+    scorer = Scorer(model, head, pad_token_id=text_config.pad_token_id, pooling=spec.pooling, ensemble=ensemble)
     return RewardModel(
         spec=spec,
         encoder=ConversationEncoder(tokenizer, scorer.rule),
@@ -224,6 +225,22 @@ def _load_model(model_dir: Path, dtype: torch.dtype, allow_pickle: bool, trust_r
     if problems:
         raise CheckpointError(model_dir, "weights do not match config.json: " + "; ".join(problems))
     return model
+
+
+def _load_ensemble(model_dir: Path, head: nn.Linear) -> torch.Tensor:
+    """The ensemble of heads in UNCERTAINTY_FILE, [K, num_labels, hidden], checked against the head."""
+    path = model_dir / UNCERTAINTY_FILE
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            heads = handle.get_tensor("heads")
+    except Exception as exc:  # safetensors raises its own types; a missing key is a KeyError
+        raise CheckpointError(path, f"expected one tensor `heads` of shape [K, labels, hidden] ({exc})") from exc
+    want = (head.out_features, head.in_features)
+    if heads.dim() != 3 or tuple(heads.shape[1:]) != want or heads.shape[0] < 2:
+        raise CheckpointError(
+            path, f"`heads` has shape {tuple(heads.shape)}; expected [K >= 2, {want[0]}, {want[1]}] for this head"
+        )
+    return heads.float().to(head.weight.device)
 
 
 def _find_head(model: PreTrainedModel, model_dir: Path) -> nn.Linear:

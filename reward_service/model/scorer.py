@@ -35,10 +35,14 @@ class Scorer:
         *,
         pad_token_id: int | None,
         pooling: Pooling = "last_non_pad",
+        ensemble: torch.Tensor | None = None,
     ) -> None:
         self.model = model
         self.backbone = model.base_model
         self.head = head
+        # [K, num_labels, hidden]: heads fitted on resamples of the training data; their spread
+        # at a row is its uncertainty. None: the checkpoint ships none.
+        self.ensemble = ensemble
         self.rule = ReadRule(pad_token_id, pooling)
         # Any id works as filler: it is never attended to by a real token, and never read.
         self.fill_id = pad_token_id if pad_token_id is not None else 0
@@ -91,6 +95,17 @@ class Scorer:
         No softmax or sigmoid: the head is a regression onto the attribute scale.
         """
         return self.head(self.features(plan, padding_side=padding_side)).float().cpu()  # [N, L]
+
+    @torch.inference_mode()
+    def score_with_spread(self, plan: BatchPlan) -> torch.Tensor:
+        """Head outputs, then the ensemble's standard deviation per attribute, [N, 2 x num_labels]."""
+        if self.ensemble is None:
+            raise ValueError("this checkpoint ships no ensemble of heads, so no uncertainty")
+        features = self.features(plan)  # [N, H]
+        scores = self.head(features).float()  # [N, L]
+        heads = self.ensemble.to(features.device, torch.float32)  # [K, L, H]
+        outputs = torch.einsum("nh,klh->nkl", features.float(), heads)  # [N, K, L]
+        return torch.cat([scores, outputs.std(dim=1)], dim=1).cpu()  # [N, 2L]
 
     def score_ids(self, rows: Sequence[Sequence[int]], *, padding_side: PaddingSide = "right") -> torch.Tensor:
         """Raw head outputs for token-id rows scored together in one pass, [len(rows), num_labels]."""

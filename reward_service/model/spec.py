@@ -45,6 +45,7 @@ NEMOTRON_WEIGHTS: Mapping[str, float] = {
 }
 
 REWARD_CONFIG_FILE = "reward_config.json"
+UNCERTAINTY_FILE = "uncertainty.safetensors"
 AGGREGATE = "aggregate"
 Pooling = Literal["last_non_pad", "last_token"]
 POOLINGS: tuple[str, ...] = ("last_non_pad", "last_token")
@@ -89,6 +90,9 @@ class ModelSpec:
     weights: Mapping[str, float] = field(default_factory=dict)
     pooling: Pooling = "last_non_pad"
     max_tokens: int = 4096
+    # The checkpoint ships an ensemble of heads (UNCERTAINTY_FILE): each score comes with the
+    # ensemble's spread, a measure of how far the head's training data pins it down.
+    uncertainty: bool = False
 
     def aggregate(self, scores: Mapping[str, float], weights: Mapping[str, float] | None = None) -> float:
         """Weighted sum of the attribute scores; `weights` defaults to the model's own."""
@@ -189,4 +193,5 @@ def build_spec(
         weights=checked,
         pooling=reward_config.get("pooling", "last_non_pad"),  # type: ignore[arg-type]
         max_tokens=max_tokens,
+        uncertainty=(model_dir / UNCERTAINTY_FILE).is_file(),
     )
