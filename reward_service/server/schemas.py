@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import (
@@ -10,6 +11,7 @@ from pydantic import (
     ConfigDict,
     Field,
     FiniteFloat,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -31,6 +33,49 @@ def _unicode_text(value: str) -> str:
 
 # Every text field and every name: valid Unicode, so it can be tokenized and echoed back.
 Text = Annotated[str, AfterValidator(_unicode_text)]
+
+
+BLANK = {
+    "prompt": "an empty user turn gives the response nothing to answer",
+    "response": "an empty response cannot be scored",
+}
+
+
+def check_turns(turns: Sequence[Message], *, last: Literal["user", "assistant"]) -> None:
+    """The one rule for what a conversation may be, as chat templates and HelpSteer2 take it.
+
+    An optional system turn first (its content may be empty: that asks for no system prompt),
+    then user and assistant turns strictly alternating, starting with a user turn and ending
+    with `last`: the assistant turn to score, or the user turn the candidates answer. User and
+    assistant turns must hold text. Raises ValueError naming the first turn at fault by index.
+    """
+    start = 1 if turns and turns[0].role == "system" else 0
+    dialogue = turns[start:]
+    if not dialogue:
+        raise ValueError(
+            "must hold a user turn and the assistant turn to score"
+            if last == "assistant"
+            else "must hold the user turn the responses answer"
+        )
+    for offset, turn in enumerate(dialogue):
+        index, expected = start + offset, ("user", "assistant")[offset % 2]
+        if turn.role == "system":
+            raise ValueError(f"turn {index} is a system turn: a system turn may only come first")
+        if turn.role != expected:
+            where = "as the first turn" if offset == 0 else f"after a {dialogue[offset - 1].role!r} turn"
+            raise ValueError(
+                f"turn {index} is {turn.role!r} where {expected!r} was expected {where}: "
+                "user and assistant turns must alternate, starting with a user turn"
+            )
+        if not turn.content.strip():
+            raise ValueError(f"turn {index} ({turn.role}) is empty: user and assistant turns must hold text")
+    if dialogue[-1].role != last:
+        raise ValueError(
+            f"must end with an assistant turn (the one scored); the last turn is {dialogue[-1].role!r}"
+            if last == "assistant"
+            else f"must end with the user turn the responses answer; the last turn is {dialogue[-1].role!r} "
+            "(put candidate answers in `responses`, not in `messages`)"
+        )
 
 
 class Message(BaseModel):
@@ -61,28 +106,18 @@ class ScoreItem(BaseModel):
         "assistant turn to score.",
     )
 
-    @field_validator("response")
+    @field_validator("prompt", "response")
     @classmethod
-    def _response_not_blank(cls, value: str | None) -> str | None:
+    def _turn_not_blank(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None and not value.strip():
-            raise ValueError("must be a non-empty string: an empty response cannot be scored")
+            raise ValueError(f"must be a non-empty string: {BLANK[info.field_name or 'response']}")
         return value
 
     @field_validator("messages")
     @classmethod
     def _conversation_shape(cls, value: list[Message] | None) -> list[Message] | None:
-        if value is None:
-            return value
-        if not value:
-            raise ValueError("must hold at least one user turn and the assistant turn to score")
-        if value[-1].role != "assistant":
-            raise ValueError(f"must end with an assistant turn (the one scored); the last turn is {value[-1].role!r}")
-        if not value[-1].content.strip():
-            raise ValueError("the final assistant turn is empty: an empty response cannot be scored")
-        if any(m.role == "system" for m in value[1:]):
-            raise ValueError("a system turn may only come first")
-        if not any(m.role == "user" for m in value):
-            raise ValueError("must hold at least one user turn before the assistant turn")
+        if value is not None:
+            check_turns(value, last="assistant")
         return value
 
     @model_validator(mode="after")
@@ -150,7 +185,7 @@ class ScoreRequest(RequestOptions):
 
 def _non_blank_response(value: str) -> str:
     if not value.strip():
-        raise ValueError("must be a non-empty string: an empty response cannot be scored")
+        raise ValueError(f"must be a non-empty string: {BLANK['response']}")
     return value
 
 
@@ -187,20 +222,18 @@ class RankRequest(RequestOptions):
         min_length=2, description="Candidate assistant responses; `index` in the results is the position here."
     )
 
+    @field_validator("prompt")
+    @classmethod
+    def _prompt_not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError(f"must be a non-empty string: {BLANK['prompt']}")
+        return value
+
     @field_validator("messages")
     @classmethod
     def _context_shape(cls, value: list[Message] | None) -> list[Message] | None:
-        if value is None:
-            return value
-        if not value:
-            raise ValueError("must hold at least the user turn the responses answer")
-        if value[-1].role != "user":
-            raise ValueError(
-                f"must end with the user turn the responses answer; the last turn is {value[-1].role!r} "
-                "(put candidate answers in `responses`, not in `messages`)"
-            )
-        if any(m.role == "system" for m in value[1:]):
-            raise ValueError("a system turn may only come first")
+        if value is not None:
+            check_turns(value, last="user")
         return value
 
     @model_validator(mode="after")
