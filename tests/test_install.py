@@ -162,11 +162,16 @@ def test_an_installed_wheel_finds_and_serves_the_default_model_from_anywhere(whe
 # --- the command line shows our output, not third-party progress bars -------------------------
 
 
+THIRD_PARTY_QUIET = {"HF_HUB_DISABLE_PROGRESS_BARS", "TQDM_DISABLE", "TRANSFORMERS_VERBOSITY"}
+
+
 @pytest.mark.parametrize("level", ["info", "debug"])
 def test_third_party_progress_bars_only_at_debug(level: str, tmp_path: Path, checkpoint: Any) -> None:
     source = tmp_path / "in.jsonl"
     source.write_text('{"prompt": "Hi", "response": "Hello!"}\n')
-    env = {**os.environ, "REWARD_SERVICE_LOG_LEVEL": level}
+    # Start from an environment that leaves third-party bars on, whatever the caller's shell says.
+    inherited = {k: v for k, v in os.environ.items() if k not in THIRD_PARTY_QUIET}
+    env = {**inherited, "REWARD_SERVICE_LOG_LEVEL": level}
     command = [sys.executable, "-m", "reward_service.cli", "score", str(source), "-o", str(tmp_path / "out.jsonl")]
     done = subprocess.run(
         [*command, "--model", str(checkpoint("llama"))], env=env, capture_output=True, text=True, timeout=120
