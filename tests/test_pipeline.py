@@ -752,6 +752,7 @@ class FakeBackend:
     precision = "float32"
     attributes = ("reward",)
     max_items = 1024
+    call_items = 1024
     source = "fake"
 
     def __init__(self) -> None:

@@ -11,9 +11,11 @@ from typing import Literal, Protocol
 
 from ..errors import ItemTooLong
 from ..server.schemas import ItemResult
+from ..service import Bounds
 from .errors import PipelineError
 
-Bounds = tuple[float | None, float | None]  # (min, max)
+__all__ = ["Backend", "Bounds", "Conversation", "ItemRejected", "ScoringOptions", "precision_of", "score_each"]
+
 Conversation = Sequence[Mapping[str, str]]
 
 
@@ -51,10 +53,12 @@ class Backend(Protocol):
     precision: str  # how it computes (dtype, quantization): scores differ between precisions
     attributes: tuple[str, ...]
     max_items: int  # the most conversations one record or group may hold (the API's items per request)
+    call_items: int  # conversations per `score` call: the progress bar moves as each call returns
     source: str  # where scores come from, for the summary and for checking a resumed run
 
     def check(self, options: ScoringOptions) -> None:
-        """Raise UsageError naming an unknown attribute in the weights or thresholds."""
+        """Raise UsageError naming an unknown attribute in the weights or thresholds, or a
+        max_uncertainty the model cannot honour (it ships no ensemble of heads)."""
         ...
 
     async def score(self, conversations: Sequence[Conversation], options: ScoringOptions) -> list[ItemResult]:
@@ -87,4 +91,3 @@ async def score_each(
         break
     assert all(value is not None for value in out)
     return out  # type: ignore[return-value]
-

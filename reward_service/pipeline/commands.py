@@ -31,7 +31,7 @@ from .units import Fields
 API_KEY_ENV = "REWARD_SERVICE_API_KEY"
 COMMANDS = {
     "score": "Score every record of a JSONL/Parquet file; write each with its scores added.",
-    "filter": "Keep the records that meet every --min/--max threshold; the others go to --rejected.",
+    "filter": "Keep the records that meet every threshold (--min, --max, --max-uncertainty); others go to --rejected.",
     "rank": "Rank several responses per prompt by aggregate; optionally write chosen/rejected pairs.",
 }
 # Settings fields that apply to scoring in this process; each is a flag like `serve`'s.
@@ -92,6 +92,15 @@ def add_arguments(parser: argparse.ArgumentParser, command: str) -> None:
     scoring.add_argument(
         "--max", action="append", type=_bound, default=[], metavar="NAME=X", help="Pass only when NAME <= X."
     )
+    scoring.add_argument(
+        "--max-uncertainty",
+        action="append",
+        type=_spread_bound,
+        default=[],
+        metavar="NAME=X",
+        help="Pass only when attribute NAME's uncertainty (its spread over the model's ensemble of heads) <= X; "
+        "for models that ship one.",
+    )
     scoring.add_argument("--truncation", choices=("none", "left"), default="none", help="left: cut oldest context.")
 
     run = parser.add_argument_group("running")
@@ -145,9 +154,12 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def options_from_args(args: argparse.Namespace) -> RunOptions:
-    thresholds = _thresholds(args.min, args.max)
+    thresholds = _thresholds(args.min, args.max, args.max_uncertainty)
     if args.command == "filter" and not thresholds:
-        raise UsageError("filter needs at least one threshold, e.g. --min helpfulness=3 or --max verbosity=2")
+        raise UsageError(
+            "filter needs at least one threshold, e.g. --min helpfulness=3, --max verbosity=2 "
+            "or --max-uncertainty correctness=0.5"
+        )
     rank = args.command == "rank"
     return RunOptions(
         command=args.command,
@@ -203,21 +215,26 @@ def _refuse_in_process_flags(args: argparse.Namespace) -> None:
         raise UsageError(f"{flags}: for a model in this process; with --url the server's own settings apply")
 
 
-def _thresholds(lows: list[tuple[str, float]], highs: list[tuple[str, float]]) -> dict[str, Bounds]:
+def _thresholds(
+    lows: list[tuple[str, float]], highs: list[tuple[str, float]], spreads: list[tuple[str, float]]
+) -> dict[str, Bounds]:
+    """Bounds per name, as the API's Threshold checks them: (min, max), and max_uncertainty only
+    when given (so a run without it records the same options as before it existed)."""
     bounds: dict[str, list[float | None]] = {}
-    for side, pairs in ((0, lows), (1, highs)):
-        flag = ("--min", "--max")[side]
+    for side, pairs in enumerate((lows, highs, spreads)):
+        flag = ("--min", "--max", "--max-uncertainty")[side]
         for name, value in pairs:
-            entry = bounds.setdefault(name, [None, None])
+            entry = bounds.setdefault(name, [None, None, None])
             if entry[side] is not None:
                 raise UsageError(f"{flag} {name} is given twice; give each bound once")
             entry[side] = value
-    for name, (low, high) in bounds.items():
+    out: dict[str, Bounds] = {}
+    for name, (low, high, most) in bounds.items():
         try:
-            Threshold(min=low, max=high)
+            out[name] = Threshold(min=low, max=high, max_uncertainty=most).bounds()
         except ValidationError as exc:
             raise UsageError(f"{name}: {exc.errors()[0]['msg'].removeprefix('Value error, ')}") from None
-    return {name: (low, high) for name, (low, high) in bounds.items()}
+    return out
 
 
 def _bound(text: str) -> tuple[str, float]:
@@ -225,6 +242,13 @@ def _bound(text: str) -> tuple[str, float]:
     if not sep or not name.strip():
         raise argparse.ArgumentTypeError(f"expected NAME=VALUE, e.g. helpfulness=3; got {text!r}")
     return name.strip(), _finite(value)
+
+
+def _spread_bound(text: str) -> tuple[str, float]:
+    name, value = _bound(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"an uncertainty bound must be at least 0, got {text!r}")
+    return name, value
 
 
 def _finite(text: str) -> float:

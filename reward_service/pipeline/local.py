@@ -30,6 +30,9 @@ class LocalBackend:
         self.precision = precision_of(str(service.model.dtype).removeprefix("torch."), service.model.quantize)
         self.attributes = service.spec.attributes
         self.max_items = settings.max_items_per_request
+        # One record per call: the engine batches across calls, so small calls cost it nothing
+        # and each record's scores come back as soon as its batch is done.
+        self.call_items = 1
         self.source = source
 
     def check(self, options: ScoringOptions) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -117,6 +117,15 @@ class Outputs:
                 self._files[role].write(data)
                 self._files[role].flush()
         self.state = following
+
+    def written(self, role: str) -> Iterator[bytes]:
+        """The lines of `role` committed so far: on resuming, what the earlier runs wrote."""
+        size = self.state.sizes.get(role, 0)
+        if not size:
+            return
+        with self.paths[role].open("rb") as file:
+            while file.tell() < size and (line := file.readline()):
+                yield line
 
     def close(self) -> None:
         """Record the final state and close the files; an errors file left empty is removed."""

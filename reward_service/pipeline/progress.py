@@ -9,6 +9,9 @@ from tqdm import tqdm
 
 
 class Progress:
+    """Counts records as their scores arrive (the runner calls `advance` per backend call), not as
+    their chunk is written, so the rate and time left mean something from the first results."""
+
     def __init__(self, *, enabled: bool, total: int | None, initial: int, unit: str, stream: TextIO) -> None:
         self._started = time.monotonic()
         self._tokens = 0

@@ -8,10 +8,14 @@ from contextlib import asynccontextmanager
 import httpx
 
 from ..client import AsyncRewardClient, ItemTooLarge, RetryPolicy, RewardClientError, ServerError
-from ..model.spec import AGGREGATE, check_weights
+from ..errors import InvalidInput
+from ..model.spec import check_weights
 from ..server.schemas import InfoResponse, ItemResult
+from ..service import bounds_of, check_threshold_names
 from .backends import Conversation, ItemRejected, ScoringOptions, precision_of
 from .errors import PipelineError, UsageError
+
+BOUND_KEYS = ("min", "max", "max_uncertainty")  # the API's names for the entries of Bounds
 
 
 class RemoteBackend:
@@ -23,6 +27,8 @@ class RemoteBackend:
         self.precision = precision_of(info.dtype, info.quantize)
         self.attributes = tuple(info.attributes)
         self.max_items = info.limits.max_items_per_request
+        self.uncertainty = info.uncertainty  # the server's model ships an ensemble of heads
+        self.call_items = self.max_items  # one request per call: the client would split larger calls so anyway
         self.source = f"server {url} (model {info.model})"
 
     def check(self, options: ScoringOptions) -> None:
@@ -32,15 +38,15 @@ class RemoteBackend:
                 check_weights(options.weights, self.attributes)
             except ValueError as exc:
                 raise UsageError(f"weights: {exc}") from exc
-        accepted = [*self.attributes, AGGREGATE]
-        for name in options.thresholds:
-            if name not in accepted:
-                raise UsageError(f"thresholds: unknown name {name!r}; accepted: {accepted}")
+        try:
+            check_threshold_names(self.model, self.attributes, options.thresholds, uncertainty=self.uncertainty)
+        except InvalidInput as exc:
+            raise UsageError(str(exc)) from exc
 
     async def score(self, conversations: Sequence[Conversation], options: ScoringOptions) -> list[ItemResult]:
         thresholds = {
-            name: {key: value for key, value in (("min", low), ("max", high)) if value is not None}
-            for name, (low, high) in options.thresholds.items()
+            name: {key: value for key, value in zip(BOUND_KEYS, bounds_of(bounds), strict=True) if value is not None}
+            for name, bounds in options.thresholds.items()
         }
         try:
             response = await self.client.score(

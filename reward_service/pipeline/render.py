@@ -2,8 +2,10 @@
 
 Record layouts (keys added after the record's own; a key the record already has is replaced):
 
-- score, filter: `scores` (per attribute), `aggregate`; with thresholds `passed` and `failed`;
-  with `--truncation left`, `truncated`.
+- score, filter: `scores` (per attribute); `uncertainty` (per attribute, the spread over the
+  model's ensemble of heads) when the model ships one; `aggregate`; with thresholds `passed`
+  and `failed` (`NAME.uncertainty` for a spread over --max-uncertainty); with
+  `--truncation left`, `truncated`.
 - rank, one record with `responses`: `ranked` (one entry per response, best first: `index`
   into the responses, `scores`, `aggregate`, ...), `chosen` and `rejected` (indices).
 - rank --group-field: each record of the group as for score plus `rank` (1 = best), written
@@ -21,7 +23,7 @@ from __future__ import annotations
 import datetime
 import json
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -87,7 +89,10 @@ def annotate(record: Mapping[str, Any], result: ItemResult, layout: Layout) -> d
 
 
 def _fields(result: ItemResult, layout: Layout) -> dict[str, Any]:
-    out: dict[str, Any] = {"scores": result.scores, "aggregate": result.aggregate}
+    out: dict[str, Any] = {"scores": result.scores}
+    if result.uncertainty is not None:  # not read back by `_result`: the summary has no use for it
+        out["uncertainty"] = result.uncertainty
+    out["aggregate"] = result.aggregate
     if layout.thresholds:
         out["passed"] = result.passed
         out["failed"] = result.failed
@@ -102,12 +107,8 @@ def _render_candidates(
     order = rank_order([r.aggregate for r in results])
     ranked = [{"index": i, **_fields(results[i], layout)} for i in order]
     lines["output"].append(_line({**unit.record, "ranked": ranked, "chosen": order[0], "rejected": order[-1]}))
-    for result in results:
-        _observe(report, result)
-    report.counts["ranked"] += 1
-    report.counts["groups"] += 1
     best, worst = results[order[0]], results[order[-1]]
-    if layout.pairs and _wide_enough(best, worst, layout, report):
+    if _count_ranking(report, layout, results, best, worst, records=1):
         pair = preference_pair(
             unit.context, unit.responses[order[0]], unit.responses[order[-1]], unit.conversational, best, worst
         )
@@ -123,15 +124,11 @@ def _render_group(
 ) -> None:
     if not scored:
         return
-    order = rank_order([result.aggregate for _, result in scored])
-    for rank, position in enumerate(order, start=1):
-        member, result = scored[position]
+    ranked = [scored[position] for position in rank_order([result.aggregate for _, result in scored])]
+    for rank, (member, result) in enumerate(ranked, start=1):
         lines["output"].append(_line({**annotate(member.record, result, layout), "rank": rank}))
-        _observe(report, result)
-    report.counts["ranked"] += len(scored)
-    report.counts["groups"] += 1
-    (best_item, best), (worst_item, worst) = scored[order[0]], scored[order[-1]]
-    if layout.pairs and len(scored) >= 2 and _wide_enough(best, worst, layout, report):
+    (best_item, best), (worst_item, worst) = ranked[0], ranked[-1]
+    if _count_ranking(report, layout, [result for _, result in ranked], best, worst, records=len(ranked)):
         pair = preference_pair(
             best_item.conversation[:-1],
             best_item.conversation[-1]["content"],
@@ -144,6 +141,18 @@ def _render_group(
         lines["pairs"].append(_line({**pair, layout.group_field: unit.key}))
 
 
+def _count_ranking(
+    report: Report, layout: Layout, results: Sequence[ItemResult], best: ItemResult, worst: ItemResult, records: int
+) -> bool:
+    """Count one ranking of `records` records, observing `results` in the order given; True when
+    its pair is to be written."""
+    for result in results:
+        _observe(report, result)
+    report.counts["ranked"] += records
+    report.counts["groups"] += 1
+    return layout.pairs and len(results) >= 2 and _wide_enough(best, worst, layout, report)
+
+
 def _wide_enough(best: ItemResult, worst: ItemResult, layout: Layout, report: Report) -> bool:
     """A pair is written only when the aggregates differ by more than --min-gap (and at all)."""
     if best.aggregate - worst.aggregate > layout.min_gap:
@@ -151,6 +160,60 @@ def _wide_enough(best: ItemResult, worst: ItemResult, layout: Layout, report: Re
         return True
     report.counts["below_min_gap"] += 1
     return False
+
+
+def count_written(report: Report, layout: Layout, written: Callable[[str], Iterable[bytes]]) -> None:
+    """Count into `report`, as `render` counted them, the lines earlier runs wrote (`written(role)`).
+
+    Scores are observed in the order `render` observed them, so a resumed run's distributions
+    are those of one uninterrupted run; except filter's, read kept first, then rejected (the
+    mean may differ in its last bits, and past SAMPLE records the sampled quantiles). Tokens
+    are not written: `report.tokens` stays this run's. Raises ValueError for a line `render`
+    did not write.
+    """
+    report.counts["failed"] += sum(1 for _ in written("errors"))
+    if layout.command != "rank":
+        for role in ("output", "rejected") if layout.command == "filter" else ("output",):
+            for value in _read(written, role):
+                result = _result(value, layout)
+                _observe(report, result)
+                _count_item(report.counts, layout, result)
+    elif layout.group_field is None:
+        for value in _read(written, "output"):
+            entries = _object(value).get("ranked")
+            if not isinstance(entries, list) or len(entries) < 2:
+                raise ValueError("a ranked record without its `ranked` list")
+            ranked = [_result(entry, layout, _object(entry).get("index")) for entry in entries]  # best first
+            in_order = sorted(ranked, key=lambda result: result.index)
+            _count_ranking(report, layout, in_order, ranked[0], ranked[-1], records=1)
+    else:
+        group: list[ItemResult] = []  # best first: a group's lines start at rank 1
+        for value in _read(written, "output"):
+            if _object(value).get("rank") == 1 and group:
+                _count_ranking(report, layout, group, group[0], group[-1], records=len(group))
+                group = []
+            group.append(_result(value, layout))
+        if group:
+            _count_ranking(report, layout, group, group[0], group[-1], records=len(group))
+
+
+def _read(written: Callable[[str], Iterable[bytes]], role: str) -> Iterator[Any]:
+    for line in written(role):
+        yield json.loads(line)
+
+
+def _object(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a JSON object, got {type(value).__name__}")
+    return value
+
+
+def _result(value: Any, layout: Layout, index: Any = 0) -> ItemResult:
+    """A result back from the fields `_fields` wrote (`passed` and `failed` only with thresholds)."""
+    record = _object(value)
+    passed, failed = (record.get("passed"), record.get("failed")) if layout.thresholds else (True, [])
+    fields = {"scores": record.get("scores"), "aggregate": record.get("aggregate"), "passed": passed, "failed": failed}
+    return ItemResult.model_validate({"index": index, **fields, "tokens": 0})
 
 
 def preference_pair(

@@ -4,7 +4,9 @@
 
 A reader thread parses the input a chunk at a time; up to `concurrency` chunks are being scored
 at once; the oldest is written as soon as it is done, so output order is input order and memory
-holds at most `concurrency` chunks (plus one rank group) however large the input.
+holds at most `concurrency` chunks (plus one rank group) however large the input. A chunk is
+scored in calls of about `backend.call_items` conversations, and the progress bar counts each
+call's records as it returns, not when the chunk is written: a chunk can take minutes.
 """
 
 from __future__ import annotations
@@ -14,16 +16,18 @@ import sys
 import time
 from collections import defaultdict, deque
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
+from ..server.schemas import ItemResult
 from .backends import Backend, ScoringOptions, score_each
 from .errors import UsageError
 from .outputs import Outputs, progress_path
 from .progress import Progress
 from .records import Position, Source, open_source
-from .render import Command, Layout, Outcome, failures_of, render
+from .render import Command, Layout, Outcome, count_written, failures_of, render
 from .summary import Report
 from .units import Fields, Unit, grouped, to_candidates, to_item
 
@@ -71,7 +75,7 @@ async def run_pipeline(options: RunOptions, backend: Backend, *, stream: TextIO 
     The progress bar, and nothing else, goes to `stream` (default: stderr). Raises UsageError
     before writing anything when the options cannot work, and PipelineError when scoring fails
     midway: the outputs then hold every record before the failing chunk, and `--resume`
-    continues from there.
+    continues from there. The report covers the whole output, a resumed run's included.
     """
     started = time.monotonic()
     backend.check(options.scoring)
@@ -83,30 +87,47 @@ async def run_pipeline(options: RunOptions, backend: Backend, *, stream: TextIO 
     else:
         open_source(options.input, Position()).close()  # a missing input fails before outputs are touched
         outputs = Outputs.start(paths, fingerprint, overwrite=options.overwrite)
-    try:
+    with ExitStack() as closing:
+        closing.callback(outputs.close)
         source = open_source(options.input, outputs.state.position)
-    except UsageError:
-        outputs.close()
-        raise
-    report = Report(options.command, source.unit, resumed_after=outputs.state.position.records)
-    total = await asyncio.to_thread(source.estimated_total) if options.progress else None
-    progress = Progress(
-        enabled=options.progress, total=total, initial=report.resumed_after, unit="rec", stream=stream or sys.stderr
-    )
-    writer = _Writer(options, outputs, report, progress, _layout(options, source))
-    try:
-        await _stream(_chunks(_units(source, options, backend), options.chunk_size), backend, options, writer)
+        closing.callback(source.close)
+        layout = _layout(options, source)
+        done = outputs.state.position.records
+        report = Report(options.command, source.unit, resumed_after=done)
+        if options.resume:
+            await _count_earlier(report, layout, outputs)
+        total = await asyncio.to_thread(source.estimated_total) if options.progress else None
+        stream = stream or sys.stderr
+        progress = Progress(enabled=options.progress, total=total, initial=done, unit="rec", stream=stream)
+        closing.callback(progress.close)
+        writer = _Writer(options, outputs, report, layout)
+        chunks = _chunks(_units(source, options, backend), options.chunk_size)
+        await _stream(chunks, backend, options, writer, progress, done)
         if report.stopped is None:
             progress.finish()
-    finally:
-        source.close()
-        progress.close()
-        outputs.close()
-        report.seconds = time.monotonic() - started
+    report.seconds = time.monotonic() - started
     return report
 
 
-async def _stream(chunks: Iterator[list[Unit]], backend: Backend, options: RunOptions, writer: _Writer) -> None:
+async def _count_earlier(report: Report, layout: Layout, outputs: Outputs) -> None:
+    """Count what the earlier runs wrote, so that the summary covers the whole output."""
+    report.counts["records"] = report.resumed_after
+    try:
+        await asyncio.to_thread(count_written, report, layout, outputs.written)
+    except ValueError as exc:
+        raise UsageError(
+            f"cannot resume: {', '.join(map(str, outputs.paths.values()))} do not hold what the interrupted run "
+            f"wrote ({exc}), so they were changed since; start over with --overwrite"
+        ) from exc
+
+
+async def _stream(
+    chunks: Iterator[list[Unit]], backend: Backend, options: RunOptions, writer: _Writer, progress: Progress, done: int
+) -> None:
+    """Score `chunks` with up to `options.concurrency` in flight; write each, oldest first.
+
+    `done` is the number of records before the first chunk, from which each call's count follows.
+    """
     window: deque[tuple[list[Unit], asyncio.Task[list[list[Outcome]]]]] = deque()
     exhausted = False
     try:
@@ -116,7 +137,9 @@ async def _stream(chunks: Iterator[list[Unit]], backend: Backend, options: RunOp
                 if chunk is None:
                     exhausted = True
                 else:
-                    window.append((chunk, asyncio.create_task(_score_chunk(backend, chunk, options.scoring))))
+                    task = asyncio.create_task(_score_chunk(backend, chunk, options.scoring, progress, done))
+                    window.append((chunk, task))
+                    done = chunk[-1].end.records
             if not window:
                 return
             chunk, task = window.popleft()
@@ -128,11 +151,34 @@ async def _stream(chunks: Iterator[list[Unit]], backend: Backend, options: RunOp
         await asyncio.gather(*(task for _, task in window), return_exceptions=True)
 
 
-async def _score_chunk(backend: Backend, chunk: list[Unit], scoring: ScoringOptions) -> list[list[Outcome]]:
-    conversations = [conversation for unit in chunk for conversation in unit.conversations]
+async def _score_chunk(
+    backend: Backend, chunk: list[Unit], scoring: ScoringOptions, progress: Progress, done: int
+) -> list[list[Outcome]]:
+    """Each unit's outcomes, from concurrent calls of about `backend.call_items` conversations.
+
+    A call's records count on the bar as soon as it returns; the first call to fail cancels the rest.
+    """
+    calls = []
+    for units in _chunks(iter(chunk), backend.call_items):
+        records = units[-1].end.records - done
+        calls.append(asyncio.create_task(_score_units(backend, units, scoring, progress, records)))
+        done = units[-1].end.records
+    try:
+        return [outcomes for per_unit in await asyncio.gather(*calls) for outcomes in per_unit]
+    finally:
+        for call in calls:
+            call.cancel()
+        await asyncio.gather(*calls, return_exceptions=True)
+
+
+async def _score_units(
+    backend: Backend, units: list[Unit], scoring: ScoringOptions, progress: Progress, records: int
+) -> list[list[Outcome]]:
+    conversations = [conversation for unit in units for conversation in unit.conversations]
     outcomes = await score_each(backend, conversations, scoring) if conversations else []
+    progress.advance(records, sum(o.tokens for o in outcomes if isinstance(o, ItemResult)))
     per_unit, start = [], 0
-    for unit in chunk:
+    for unit in units:
         per_unit.append(outcomes[start : start + len(unit.conversations)])
         start += len(unit.conversations)
     return per_unit
@@ -141,13 +187,10 @@ async def _score_chunk(backend: Backend, chunk: list[Unit], scoring: ScoringOpti
 class _Writer:
     """Renders scored chunks in input order and commits them to the outputs."""
 
-    def __init__(
-        self, options: RunOptions, outputs: Outputs, report: Report, progress: Progress, layout: Layout
-    ) -> None:
+    def __init__(self, options: RunOptions, outputs: Outputs, report: Report, layout: Layout) -> None:
         self.stop_on_error = options.on_error == "stop"
         self.outputs = outputs
         self.report = report
-        self.progress = progress
         self.layout = layout
 
     def write(self, chunk: list[Unit], outcomes: list[list[Outcome]]) -> bool:
@@ -155,7 +198,6 @@ class _Writer:
         lines: dict[str, list[bytes]] = defaultdict(list)
         before = self.outputs.state.position
         end: Position | None = None
-        tokens = self.report.tokens
         carry_on = True
         for unit, unit_outcomes in zip(chunk, outcomes, strict=True):
             if self.stop_on_error and (failures := failures_of(unit, unit_outcomes, self.layout)):
@@ -168,7 +210,6 @@ class _Writer:
         if end is not None:
             self.outputs.commit({role: b"".join(rendered) for role, rendered in lines.items()}, end)
             self.report.counts["records"] += end.records - before.records
-            self.progress.advance(end.records - before.records, self.report.tokens - tokens)
         return carry_on
 
 

@@ -1,4 +1,6 @@
-"""What a run did, for the summary printed at its end: counts, and each score's distribution.
+"""What a run's output holds, for the summary printed at its end: counts, and each score's
+distribution. After `--resume` these cover what the earlier runs wrote too (read back by
+`render.count_written`), so they are those of one run that was never interrupted.
 
 Distributions keep at most SAMPLE values per score (a uniform reservoir sample with a fixed
 seed), so memory stays flat however long the input: statistics are exact up to SAMPLE records
@@ -72,14 +74,14 @@ class Distribution:
 
 @dataclass
 class Report:
-    """Counts of one run (resumed records not included) and the score distributions."""
+    """Counts and score distributions of the whole output; tokens and seconds of this run alone."""
 
     command: str
     unit: str  # "line" or "row"
     counts: Counter[str] = field(default_factory=Counter)
     scores: dict[str, Distribution] = field(default_factory=dict)
     tokens: int = 0
-    resumed_after: int = 0  # records an earlier run had finished
+    resumed_after: int = 0  # records an earlier run had finished, counted in `counts` too
     stopped: str | None = None  # why the run stopped early, naming the line
     seconds: float = 0.0
 
@@ -92,11 +94,13 @@ class Report:
 def format_report(report: Report, outputs: Mapping[str, str]) -> str:
     """The summary: one line of counts per output, then a table of score distributions."""
     c = report.counts
-    lines = [f"reward-service {report.command}: {c['records']} records in {report.seconds:.1f} s"]
+    now = c["records"] - report.resumed_after  # the rates are this run's
+    lines = [f"reward-service {report.command}: {c['records']} records"]
+    lines[0] += f", {now} of them in {report.seconds:.1f} s" if report.resumed_after else f" in {report.seconds:.1f} s"
+    if report.seconds > 0 and now:
+        lines[0] += f", {now / report.seconds:.1f} records/s, {report.tokens / report.seconds:.0f} tokens/s"
     if report.resumed_after:
-        lines[0] += f" (resumed after {report.resumed_after} records done before)"
-    if report.seconds > 0 and c["records"]:
-        lines[0] += f", {c['records'] / report.seconds:.1f} records/s, {report.tokens / report.seconds:.0f} tokens/s"
+        lines.append(f"  resumed: {report.resumed_after} records from an earlier run (counted below)")
     rows = ROWS[report.command]
     for label, key, role in [*rows, ("failed", "failed", "errors")]:
         if (role is None or key == "failed") and not c[key]:
