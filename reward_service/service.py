@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from .config import Settings
 from .engine import BatchingEngine, BatchStats, EngineLimits
 from .errors import InvalidInput, ModelFailure
-from .model.spec import AGGREGATE, ModelSpec, check_weights
+from .model.spec import AGGREGATE, UNCERTAINTY_FILE, ModelSpec, check_weights
 
 if TYPE_CHECKING:
     from .model.formatting import Conversation, Encoded, Truncation
@@ -33,7 +33,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-Bounds = tuple[float | None, float | None]  # (min, max)
+# (min, max) on a value, or (min, max, max_uncertainty): the third bounds the value's spread
+# over the model's ensemble of heads, for attributes of a model that ships one.
+Bounds = tuple[float | None, float | None] | tuple[float | None, float | None, float | None]
+# Added to a name in `failed` when its spread, not its value, is out of bounds: "correctness.uncertainty".
+UNCERTAIN = ".uncertainty"
 
 
 @dataclass(frozen=True)
@@ -50,13 +54,28 @@ class ItemScore:
         return not self.failed
 
 
-def failed_thresholds(values: Mapping[str, float], thresholds: Mapping[str, Bounds]) -> tuple[str, ...]:
-    """Names (attributes or `aggregate`) whose value falls outside its bounds, in threshold order."""
+def bounds_of(bounds: Bounds) -> tuple[float | None, float | None, float | None]:
+    """(min, max, max_uncertainty) of either form of Bounds."""
+    return (bounds[0], bounds[1], bounds[2] if len(bounds) > 2 else None)
+
+
+def failed_thresholds(
+    values: Mapping[str, float], thresholds: Mapping[str, Bounds], spreads: Mapping[str, float] | None = None
+) -> tuple[str, ...]:
+    """The bounds not met, in threshold order: a name (attribute or `aggregate`) whose value is
+    outside [min, max], then `name + UNCERTAIN` when its spread is over max_uncertainty.
+
+    A spread that is missing (`spreads` None) or NaN fails its bound: a verdict on uncertainty
+    is never given without one.
+    """
     failed = []
-    for name, (low, high) in thresholds.items():
+    for name, bounds in thresholds.items():
+        low, high, most = bounds_of(bounds)
         value = values[name]
         if (low is not None and value < low) or (high is not None and value > high):
             failed.append(name)
+        if most is not None and not (spreads is not None and spreads[name] <= most):
+            failed.append(name + UNCERTAIN)
     return tuple(failed)
 
 
@@ -71,11 +90,45 @@ def resolve_weights(spec: ModelSpec, weights: Mapping[str, float] | None) -> dic
 
 
 def check_thresholds(spec: ModelSpec, thresholds: Mapping[str, Bounds] | None) -> dict[str, Bounds]:
-    accepted = (*spec.attributes, AGGREGATE)
-    for name in thresholds or {}:
+    """The thresholds, checked against the model: see `check_threshold_names`."""
+    return check_threshold_names(spec.name, spec.attributes, thresholds, uncertainty=spec.uncertainty)
+
+
+def check_threshold_names(
+    model: str, attributes: Sequence[str], thresholds: Mapping[str, Bounds] | None, *, uncertainty: bool
+) -> dict[str, Bounds]:
+    """The thresholds, when each names an attribute of `model` or `aggregate`, and a max_uncertainty
+    (a finite number >= 0) bounds only an attribute of a model that reports uncertainty (ships an
+    ensemble of heads). Raises InvalidInput naming the threshold (and its field) otherwise.
+
+    Apart from the model, for a client of a server too: `uncertainty` is then what /info says.
+    """
+    accepted = (*attributes, AGGREGATE)
+    for name, bounds in (thresholds or {}).items():
         if name not in accepted:
             raise InvalidInput(
                 f"thresholds: unknown name {name!r}; accepted: {list(accepted)}", field=("thresholds", name)
+            )
+        most = bounds_of(bounds)[2]
+        if most is None:
+            continue
+        where = ("thresholds", name, "max_uncertainty")
+        if not (math.isfinite(most) and most >= 0):
+            raise InvalidInput(
+                f"thresholds: {name}.max_uncertainty must be a finite number >= 0, got {most}", field=where
+            )
+        if name == AGGREGATE:
+            raise InvalidInput(
+                f"thresholds: {AGGREGATE}.max_uncertainty: the aggregate has no uncertainty, only the attributes "
+                f"have one; bound an attribute's instead ({list(attributes)})",
+                field=where,
+            )
+        if not uncertainty:
+            raise InvalidInput(
+                f"thresholds: {name}.max_uncertainty needs a model that reports uncertainty, and model {model!r} "
+                f"ships no ensemble of heads ({UNCERTAINTY_FILE}); drop max_uncertainty, or use a checkpoint "
+                "that ships an ensemble",
+                field=where,
             )
     return dict(thresholds or {})
 
@@ -211,6 +264,6 @@ class RewardService:
                     f"item {index}: the aggregate overflowed with these weights; use weights of ordinary size",
                     field=("weights",),
                 )
-            failed = failed_thresholds({**scores, AGGREGATE: aggregate}, bounds)
+            failed = failed_thresholds({**scores, AGGREGATE: aggregate}, bounds, spread)
             results.append(ItemScore(scores, aggregate, failed, len(enc.token_ids), enc.truncated, spread))
         return used, results

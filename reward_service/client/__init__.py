@@ -15,7 +15,10 @@ What they take care of:
   input order, with `index` counting from the first item given;
 - concurrency (async client): at most `concurrency` requests in flight per client.
 
-Results are the API's own response models from `reward_service.server.schemas`. This module imports
+Results are the API's own response models from `reward_service.server.schemas`: each ItemResult
+has `scores` and, when the server's model ships an ensemble of heads (`info().uncertainty`),
+`uncertainty` per attribute (None otherwise); thresholds take `max_uncertainty` next to `min`
+and `max`, e.g. `{"correctness": {"min": 3, "max_uncertainty": 0.5}}`. This module imports
 no torch and no model code, so it is cheap to use from data pipelines.
 """
 

@@ -77,7 +77,7 @@ def add_routes(app: FastAPI, runtime: Runtime) -> None:
             raise RequestTooLarge(
                 f"{len(conversations)} {what}, over the limit of {settings.max_items_per_request} per request; {advice}"
             )
-        thresholds = {name: (t.min, t.max) for name, t in (body.thresholds or {}).items()}
+        thresholds = {name: t.bounds() for name, t in (body.thresholds or {}).items()}
         used, results = await until_disconnected(
             request,
             service.score(
@@ -125,7 +125,7 @@ def add_routes(app: FastAPI, runtime: Runtime) -> None:
 
     @app.get("/info", response_model=InfoResponse, responses={503: ERROR_RESPONSES[503]})
     async def info() -> InfoResponse:
-        """The model's attributes, default weights and the server's limits."""
+        """The model's attributes, default weights, whether it reports uncertainty, and the server's limits."""
         service = runtime.require_service()
         spec, model = service.spec, service.model
         return InfoResponse(
@@ -137,6 +137,7 @@ def add_routes(app: FastAPI, runtime: Runtime) -> None:
             max_tokens_per_item=spec.max_tokens,
             dtype=str(model.dtype).removeprefix("torch."),
             quantize=model.quantize,
+            uncertainty=spec.uncertainty,
             device=str(model.device),
             limits=Limits(
                 max_items_per_request=settings.max_items_per_request,
@@ -188,5 +189,3 @@ async def until_disconnected(request: Request, work: Awaitable[T]) -> T:
 async def _disconnected(receive: Receive) -> None:
     while (await receive())["type"] != "http.disconnect":
         pass
-
-

@@ -17,7 +17,7 @@ from pydantic import (
 )
 
 if TYPE_CHECKING:
-    from ..service import ItemScore
+    from ..service import Bounds, ItemScore
 
 Role = Literal["system", "user", "assistant"]
 
@@ -141,14 +141,27 @@ class Threshold(BaseModel):
 
     min: FiniteFloat | None = Field(None, description="Pass only when the value is at least this.")
     max: FiniteFloat | None = Field(None, description="Pass only when the value is at most this.")
+    max_uncertainty: FiniteFloat | None = Field(
+        None,
+        ge=0,
+        description="Pass only when the attribute's uncertainty (its spread over the model's ensemble of "
+        "heads) is at most this. Only for attributes, and only when /info says the model reports "
+        "uncertainty; otherwise the request is refused (422).",
+    )
 
     @model_validator(mode="after")
     def _bounds(self) -> Threshold:
-        if self.min is None and self.max is None:
-            raise ValueError("give `min`, `max` or both")
+        if self.min is None and self.max is None and self.max_uncertainty is None:
+            raise ValueError("give `min`, `max`, `max_uncertainty` or several of them")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
         return self
+
+    def bounds(self) -> Bounds:
+        """The service's form: (min, max), or (min, max, max_uncertainty) when that is given."""
+        if self.max_uncertainty is None:
+            return (self.min, self.max)
+        return (self.min, self.max, self.max_uncertainty)
 
 
 class RequestOptions(BaseModel):
@@ -160,7 +173,9 @@ class RequestOptions(BaseModel):
         None, description="Aggregate weights for this request; unnamed attributes weigh 0."
     )
     thresholds: dict[Text, Threshold] | None = Field(
-        None, description="Bounds per attribute name or `aggregate`; `failed` lists those not met."
+        None,
+        description="Bounds per attribute name or `aggregate`; `failed` lists those not met. An attribute's "
+        "bounds may include `max_uncertainty` when the model reports uncertainty.",
     )
     truncation: Literal["none", "left"] = Field(
         "none", description="`left` cuts the oldest context of items over the token limit; `none` rejects them."
@@ -257,9 +272,19 @@ class RankRequest(RequestOptions):
 class ItemResult(BaseModel):
     index: int
     scores: dict[str, float]
+    uncertainty: dict[str, float] | None = Field(
+        None,
+        description="Per attribute (the keys of `scores`), the standard deviation of that score over the "
+        "model's ensemble of heads: how loosely the training data pins it down. null when the model "
+        "ships no ensemble (see /info `uncertainty`).",
+    )
     aggregate: float
     passed: bool
-    failed: list[str]
+    failed: list[str] = Field(
+        description="The thresholds not met, in request order: the name (an attribute or `aggregate`) when "
+        "its value is outside `min`/`max`, and `NAME.uncertainty` when its uncertainty is over "
+        "`max_uncertainty`."
+    )
     tokens: int
     truncated: bool = False
 
@@ -269,6 +294,7 @@ class ItemResult(BaseModel):
         return cls(
             index=index,
             scores=score.scores,
+            uncertainty=score.uncertainty,
             aggregate=score.aggregate,
             passed=score.passed,
             failed=list(score.failed),
@@ -317,6 +343,11 @@ class InfoResponse(BaseModel):
     max_tokens_per_item: int
     dtype: str
     quantize: str = Field(default="none", description='"int8" when the backbone\'s linear layers run in dynamic int8.')
+    uncertainty: bool = Field(
+        default=False,
+        description="True when the model ships an ensemble of heads: each result then carries `uncertainty` "
+        "per attribute, and thresholds accept `max_uncertainty`.",
+    )
     device: str
     limits: Limits
 
