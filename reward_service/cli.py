@@ -21,6 +21,9 @@ from .errors import CheckpointError
 from .model.spec import POOLINGS
 from .pipeline import commands as pipeline_commands
 
+# List fields whose flag takes one value and is repeated for several (the name vLLM uses).
+REPEATED_FLAGS = {"served_model_names": "--served-model-name"}
+
 
 def add_settings_flags(parser: argparse._ActionsContainer, only: Sequence[str] | None = None) -> None:
     """A flag per Settings field (or per field named in `only`)."""
@@ -29,7 +32,11 @@ def add_settings_flags(parser: argparse._ActionsContainer, only: Sequence[str] |
             continue
         flag = "--" + name.replace("_", "-")
         help_text = field.description or ""
-        if field.annotation is bool:
+        if name in REPEATED_FLAGS:
+            parser.add_argument(
+                REPEATED_FLAGS[name], dest=name, action="append", default=None, metavar="NAME", help=help_text
+            )
+        elif field.annotation is bool:
             parser.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=None, help=help_text)
         elif _is_mapping(field.annotation):
             parser.add_argument(flag, dest=name, type=_json_object, default=None, metavar="JSON", help=help_text)

@@ -31,8 +31,10 @@ def quantize_problem(quantize: str, device: str, dtype: str) -> str | None:
         return None
     problem = f"quantize int8 runs on the CPU with float32 weights only (device {device!r}, dtype {dtype!r}): "
     if not on_cpu:
-        return problem + f"its kernels are CPU kernels, so it runs on the CPU only, not on {device}. " + (
-            "Use --device cpu, or drop --quantize"
+        return (
+            problem
+            + f"its kernels are CPU kernels, so it runs on the CPU only, not on {device}. "
+            + ("Use --device cpu, or drop --quantize")
         )
     return problem + (
         f"it quantizes from float32 and computes around the int8 matmuls in float32, so it needs float32 "
@@ -134,11 +136,18 @@ class Settings(BaseSettings):
         default_factory=list, description="Origins allowed to call the API from a browser (CORS); none by default."
     )
 
+    served_model_names: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Other names the model answers to on the OpenAI-compatible routes (/v1/chat/completions, "
+        "/v1/models) besides its own, e.g. nvidia/nemotron-4-340b-reward for code written for that model. "
+        'As JSON (["a","b"]) or comma-separated; the flag --served-model-name takes one and may be repeated.',
+    )
+
     allow_pickle: bool = Field(False, description="Load pickle weights (.bin/.pt). They can run arbitrary code.")
     trust_remote_code: bool = Field(False, description="Run Python code shipped in the model directory.")
     log_level: Literal["critical", "error", "warning", "info", "debug"] = Field("info", description="Log level.")
 
-    @field_validator("api_keys", "cors_origins", mode="before")
+    @field_validator("api_keys", "cors_origins", "served_model_names", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
@@ -147,6 +156,14 @@ class Settings(BaseSettings):
                 return json.loads(text)
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
+
+    @field_validator("served_model_names")
+    @classmethod
+    def _names_not_blank(cls, value: list[str]) -> list[str]:
+        names = [name.strip() for name in value]
+        if not all(names):
+            raise ValueError("a served model name is empty: give each alias as non-blank text")
+        return list(dict.fromkeys(names))
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:

@@ -18,6 +18,7 @@ from .auth import ApiKeyAuth, load_keys
 from .errors import add_error_handlers
 from .metrics import Metrics
 from .middleware import ROUTES, BodyLimit, RequestMetrics
+from .openai_routes import add_openai_routes
 from .routes import Runtime, add_routes
 
 if TYPE_CHECKING:
@@ -58,6 +59,7 @@ def create_app(settings: Settings, model: RewardModel | None = None) -> FastAPI:
     app.state.runtime = runtime
     add_error_handlers(app)
     add_routes(app, runtime)
+    add_openai_routes(app, runtime)
     # Outermost last: metrics see every answer; CORS answers preflights before the key check;
     # the key check runs before a body is read.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
@@ -87,5 +89,3 @@ async def _warm_up(runtime: Runtime) -> None:
         return
     runtime.ready.set()
     logger.info("model %s ready", runtime.service.spec.name)
-
-

@@ -50,7 +50,8 @@ class ApiKeyAuth:
             return
         problem = "missing" if not header else "not valid"
         message = f"API key {problem}: send the header 'Authorization: Bearer <key>'"
-        await send_error(send, 401, "unauthorized", message, [(b"www-authenticate", b'Bearer realm="reward_service"')])
+        challenge = [(b"www-authenticate", b'Bearer realm="reward_service"')]
+        await send_error(send, 401, "unauthorized", message, challenge, path=scope["path"])
 
     def _known(self, token: bytes) -> bool:
         # Compare against every key, without stopping early, so timing reveals nothing.

@@ -4,6 +4,11 @@ Every error answer, from a route, a middleware or validation, has the body
 `{"error": {"code", "message", "details": [{"loc", "message"}]}}` in ASCII-only JSON. Domain
 errors name an item index and a field; here they become a `loc` in the request's own terms
 (`items[i]` for /score, `responses[i]` for /rank).
+
+The OpenAI-compatible routes under `/v1/` answer OpenAI's error body instead
+(`{"error": {"message", "type", "param", "code"}}`, see `openai_error_body`), so that the
+`openai` client raises its own exceptions with a readable message; `openai_routes` renders it
+from the same statuses, codes and messages.
 """
 
 from __future__ import annotations
@@ -41,8 +46,15 @@ class ClientGone(RewardServiceError):
     code = "client_closed_request"
 
 
+class ModelNotFound(InvalidInput):
+    """A request names a model this server does not serve (the OpenAI-compatible routes)."""
+
+    code = "model_not_found"
+
+
 # Domain errors -> HTTP status, in one place; the first match wins.
 STATUS: dict[type[RewardServiceError], int] = {
+    ModelNotFound: 404,
     RequestTooLarge: 413,
     ItemTooLong: 422,
     InvalidInput: 422,
@@ -55,10 +67,34 @@ STATUS: dict[type[RewardServiceError], int] = {
 }
 # The name of the list whose items a request's conversations are; set per route on request.state.
 COLLECTION = "collection"
+# Paths under this prefix are the OpenAI-compatible routes: their errors have OpenAI's body.
+OPENAI_PREFIX = "/v1/"
+# FastAPI's only 400: a body it could not parse (not UTF-8, or nested too deeply).
+UNPARSABLE = "the body could not be parsed: send UTF-8 JSON without extreme nesting"
 
 
 def error_body(code: str, message: str, details: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": list(details)}}
+
+
+def openai_error_body(status: int, code: str, message: str, param: str | None = None) -> dict[str, Any]:
+    """OpenAI's error body: `type` is "server_error" for a 5xx, else "invalid_request_error";
+    `param` names the request field at fault (e.g. "messages"), when one is."""
+    kind = "server_error" if status >= 500 else "invalid_request_error"
+    return {"error": {"message": message, "type": kind, "param": param, "code": code}}
+
+
+def status_of(exc: RewardServiceError) -> int:
+    return next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 500)
+
+
+def headers_of(exc: RewardServiceError) -> dict[str, str]:
+    """When to come back, for the errors a client should retry."""
+    if isinstance(exc, Overloaded):
+        return {"Retry-After": str(int(exc.retry_after))}
+    if isinstance(exc, ShuttingDown | NotReady):
+        return {"Retry-After": "1"}
+    return {}
 
 
 def ascii_json(content: Any) -> bytes:
@@ -67,10 +103,11 @@ def ascii_json(content: Any) -> bytes:
 
 
 async def send_error(
-    send: Send, status: int, code: str, message: str, headers: Sequence[tuple[bytes, bytes]] = ()
+    send: Send, status: int, code: str, message: str, headers: Sequence[tuple[bytes, bytes]] = (), *, path: str = ""
 ) -> None:
-    """Answer from ASGI middleware, before any route runs, with the same body as the routes."""
-    body = ascii_json(error_body(code, message))
+    """Answer from ASGI middleware, before any route runs, with the same body as the route at `path`."""
+    content = openai_error_body(status, code, message) if path.startswith(OPENAI_PREFIX) else error_body(code, message)
+    body = ascii_json(content)
     await send(
         {
             "type": "http.response.start",
@@ -119,46 +156,49 @@ def detail_of(exc: InvalidInput, message: str) -> str:
 def add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RewardServiceError)
     async def domain_error(request: Request, exc: RewardServiceError) -> JSONResponse:
-        status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 500)
+        status = status_of(exc)
         message = message_of(exc)
         details = []
         if isinstance(exc, InvalidInput):
             loc = loc_of(exc, getattr(request.state, COLLECTION, "items"))
             details = [{"loc": loc, "message": detail_of(exc, message)}] if loc else []
-        headers = {}
-        if isinstance(exc, Overloaded):
-            headers["Retry-After"] = str(int(exc.retry_after))
-        elif isinstance(exc, ShuttingDown | NotReady):
-            headers["Retry-After"] = "1"
         if status >= 500:
             logger.warning("%s %s -> %d %s: %s", request.method, request.url.path, status, exc.code, exc)
-        return ErrorJSON(error_body(exc.code, message, details), status_code=status, headers=headers)
+        return ErrorJSON(error_body(exc.code, message, details), status_code=status, headers=headers_of(exc))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        details = [
-            {"loc": [], "message": f"the body is not valid JSON (error at character {e['loc'][-1]})"}
-            if e.get("type") == "json_invalid"
-            else {"loc": _public_loc(e.get("loc", ())), "message": _message(e)}
-            for e in exc.errors()
-        ]
-        summary = "; ".join(f"{_dotted(d['loc'])}: {d['message']}" for d in details[:5])
-        if len(details) > 5:
-            summary += f"; and {len(details) - 5} more"
-        return ErrorJSON(error_body("invalid_request", summary or "invalid request", details), status_code=422)
+        details = validation_details(exc)
+        return ErrorJSON(error_body("invalid_request", validation_summary(details), details), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400:
-            # FastAPI's only 400: a body it could not parse (not UTF-8, or nested too deeply).
-            message = "the body could not be parsed: send UTF-8 JSON without extreme nesting"
-            return ErrorJSON(error_body("invalid_request", message), status_code=422)
+            return ErrorJSON(error_body("invalid_request", UNPARSABLE), status_code=422)
         return ErrorJSON(error_body("http_error", str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unexpected error on %s %s", request.method, request.url.path)
         return ErrorJSON(error_body("internal_error", "internal server error"), status_code=500)
+
+
+def validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    """One `{"loc", "message"}` per problem, in the request's own terms."""
+    return [
+        {"loc": [], "message": f"the body is not valid JSON (error at character {e['loc'][-1]})"}
+        if e.get("type") == "json_invalid"
+        else {"loc": _public_loc(e.get("loc", ())), "message": _message(e)}
+        for e in exc.errors()
+    ]
+
+
+def validation_summary(details: Sequence[Mapping[str, Any]]) -> str:
+    """The first few problems on one line, each as `field: message`."""
+    summary = "; ".join(f"{dotted(d['loc'])}: {d['message']}" for d in details[:5])
+    if len(details) > 5:
+        summary += f"; and {len(details) - 5} more"
+    return summary or "invalid request"
 
 
 def _public_loc(loc: Any) -> list[str | int]:
@@ -172,7 +212,8 @@ def _message(error: Mapping[str, Any]) -> str:
     return message.removeprefix("Value error, ")
 
 
-def _dotted(loc: Sequence[str | int]) -> str:
+def dotted(loc: Sequence[str | int]) -> str:
+    """A location as a client writes it: `items[3].response`; `body` for the body itself."""
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))

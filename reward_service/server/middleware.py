@@ -10,6 +10,9 @@ from .errors import send_error
 from .metrics import Metrics
 
 ROUTES = ("/score", "/rank", "/info", "/health", "/ready", "/metrics")
+# The OpenAI-compatible routes (`openai_routes`): served and counted, but not in the OpenAPI spec.
+OPENAI_ROUTES = ("/v1/chat/completions", "/v1/models")
+COUNTED = frozenset((*ROUTES, *OPENAI_ROUTES))
 
 
 class BodyLimit:
@@ -25,7 +28,7 @@ class BodyLimit:
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._reject(send)
+            await self._reject(send, scope["path"])
             return
         chunks, size = [], 0
         while True:
@@ -35,7 +38,7 @@ class BodyLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await self._reject(send)
+                await self._reject(send, scope["path"])
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -52,9 +55,9 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _reject(self, send: Send) -> None:
+    async def _reject(self, send: Send, path: str) -> None:
         message = f"the request body is over the limit of {self.max_bytes} bytes; send fewer items per request"
-        await send_error(send, 413, "body_too_large", message)
+        await send_error(send, 413, "body_too_large", message, path=path)
 
 
 class RequestMetrics:
@@ -68,7 +71,7 @@ class RequestMetrics:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        route = scope["path"] if scope["path"] in ROUTES else "other"
+        route = scope["path"] if scope["path"] in COUNTED else "other"
         status = 500
         started = time.perf_counter()
 

@@ -1,4 +1,4 @@
-"""The routes: /score, /rank, /info, the probes and /metrics."""
+"""The routes: /score, /rank, /info, the probes and /metrics (the OpenAI-compatible ones: `openai_routes`)."""
 
 from __future__ import annotations
 
@@ -64,37 +64,46 @@ class Runtime:
         return self.service
 
 
+async def scored(
+    runtime: Runtime,
+    request: Request,
+    body: RequestOptions,
+    conversations: Sequence[Conversation],
+    what: str,
+    advice: str,
+) -> tuple[RewardService, dict[str, float], list[ItemScore]]:
+    """The service's scores for a request's conversations, under its options; cancelled (its
+    queued rows dropped) if the client goes away. The one scoring path of every route."""
+    settings = runtime.settings
+    service = runtime.require_service()
+    if len(conversations) > settings.max_items_per_request:
+        raise RequestTooLarge(
+            f"{len(conversations)} {what}, over the limit of {settings.max_items_per_request} per request; {advice}"
+        )
+    thresholds = {name: t.bounds() for name, t in (body.thresholds or {}).items()}
+    used, results = await until_disconnected(
+        request,
+        service.score(
+            conversations,
+            weights=body.weights,
+            thresholds=thresholds,
+            truncation=body.truncation,
+            timeout=settings.request_timeout_s,
+        ),
+    )
+    return service, used, results
+
+
 def add_routes(app: FastAPI, runtime: Runtime) -> None:
     settings = runtime.settings
-
-    async def scored(
-        request: Request, body: RequestOptions, conversations: Sequence[Conversation], what: str, advice: str
-    ) -> tuple[RewardService, dict[str, float], list[ItemScore]]:
-        """The service's scores for a request's conversations, under its options; cancelled
-        (its queued rows dropped) if the client goes away."""
-        service = runtime.require_service()
-        if len(conversations) > settings.max_items_per_request:
-            raise RequestTooLarge(
-                f"{len(conversations)} {what}, over the limit of {settings.max_items_per_request} per request; {advice}"
-            )
-        thresholds = {name: t.bounds() for name, t in (body.thresholds or {}).items()}
-        used, results = await until_disconnected(
-            request,
-            service.score(
-                conversations,
-                weights=body.weights,
-                thresholds=thresholds,
-                truncation=body.truncation,
-                timeout=settings.request_timeout_s,
-            ),
-        )
-        return service, used, results
 
     @app.post("/score", response_model=ScoreResponse, responses=ERROR_RESPONSES)
     async def score(body: ScoreRequest, request: Request) -> ScoreResponse:
         """Score each item on every attribute, aggregate, and check thresholds."""
         conversations = [item.conversation() for item in body.items]
-        service, used, results = await scored(request, body, conversations, "items", "split them into several requests")
+        service, used, results = await scored(
+            runtime, request, body, conversations, "items", "split them into several requests"
+        )
         return ScoreResponse(
             model=service.spec.name,
             attributes=list(service.spec.attributes),
@@ -111,7 +120,7 @@ def add_routes(app: FastAPI, runtime: Runtime) -> None:
         """
         setattr(request.state, COLLECTION, "responses")
         service, used, results = await scored(
-            request, body, body.conversations(), "responses", "rank fewer candidates at once"
+            runtime, request, body, body.conversations(), "responses", "rank fewer candidates at once"
         )
         order = rank_order([result.aggregate for result in results])
         return RankResponse(

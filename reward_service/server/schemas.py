@@ -41,13 +41,15 @@ BLANK = {
 }
 
 
-def check_turns(turns: Sequence[Message], *, last: Literal["user", "assistant"]) -> None:
+def check_turns(turns: Sequence[Message], *, last: Literal["user", "assistant"], label: str = "turn {}") -> None:
     """The one rule for what a conversation may be, as chat templates and HelpSteer2 take it.
 
     An optional system turn first (its content may be empty: that asks for no system prompt),
     then user and assistant turns strictly alternating, starting with a user turn and ending
     with `last`: the assistant turn to score, or the user turn the candidates answer. User and
-    assistant turns must hold text. Raises ValueError naming the first turn at fault by index.
+    assistant turns must hold text. Raises ValueError naming the first turn at fault by index,
+    as `label` spells it ("turn 3"; the OpenAI-compatible route says "messages[3]"); a
+    message about the conversation as a whole starts with "must".
     """
     start = 1 if turns and turns[0].role == "system" else 0
     dialogue = turns[start:]
@@ -60,20 +62,21 @@ def check_turns(turns: Sequence[Message], *, last: Literal["user", "assistant"])
     for offset, turn in enumerate(dialogue):
         index, expected = start + offset, ("user", "assistant")[offset % 2]
         if turn.role == "system":
-            raise ValueError(f"turn {index} is a system turn: a system turn may only come first")
+            raise ValueError(f"{label.format(index)} is a system turn: a system turn may only come first")
         if turn.role != expected:
             where = "as the first turn" if offset == 0 else f"after a {dialogue[offset - 1].role!r} turn"
             raise ValueError(
-                f"turn {index} is {turn.role!r} where {expected!r} was expected {where}: "
+                f"{label.format(index)} is {turn.role!r} where {expected!r} was expected {where}: "
                 "user and assistant turns must alternate, starting with a user turn"
             )
         if not turn.content.strip():
-            raise ValueError(f"turn {index} ({turn.role}) is empty: user and assistant turns must hold text")
+            raise ValueError(f"{label.format(index)} ({turn.role}) is empty: user and assistant turns must hold text")
     if dialogue[-1].role != last:
+        final = f"the last turn ({label.format(len(turns) - 1)}) is {dialogue[-1].role!r}"
         raise ValueError(
-            f"must end with an assistant turn (the one scored); the last turn is {dialogue[-1].role!r}"
+            f"must end with an assistant turn (the one scored); {final}"
             if last == "assistant"
-            else f"must end with the user turn the responses answer; the last turn is {dialogue[-1].role!r} "
+            else f"must end with the user turn the responses answer; {final} "
             "(put candidate answers in `responses`, not in `messages`)"
         )
 
