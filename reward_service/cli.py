@@ -134,11 +134,69 @@ def train(args: argparse.Namespace) -> int:
             max_tokens=args.max_tokens,
             batch_tokens=args.batch_tokens,
             num_layers=args.num_layers,
+            lora=lora_options(args),
+            ensemble=args.ensemble,
         )
         return main_train(options)
     except (CheckpointError, ValueError) as exc:
         print(f"reward-service train: {exc}", file=sys.stderr)
         return 2
+
+
+def lora_options(args: argparse.Namespace) -> Any:
+    """LoRA fine-tuning options from `train`'s flags, or None for the head alone (--lora-rank 0)."""
+    from .training.options import LoraOptions
+
+    if not args.lora_rank:
+        return None
+    targets = tuple(name.strip() for name in args.lora_targets.split(",") if name.strip())
+    if not targets:
+        raise ValueError("--lora-targets names no module")
+    return LoraOptions(
+        rank=args.lora_rank,
+        alpha=args.lora_alpha,
+        targets=targets,
+        layers=args.lora_layers or None,
+        epochs=args.epochs,
+        learning_rate=args.learning_rate,
+        pairwise_weight=args.pairwise_weight,
+        batch_tokens=args.train_batch_tokens,
+        seed=args.seed,
+        precision=args.train_precision,
+    )
+
+
+def add_lora_flags(parser: argparse.ArgumentParser) -> None:
+    from .training.options import ALL_LINEAR, LoraOptions
+
+    defaults = LoraOptions()
+    group = parser.add_argument_group("LoRA fine-tuning of the backbone (with --lora-rank N)")
+    group.add_argument("--lora-rank", type=int, default=0, help="Adapter rank (default 0: train the head alone).")
+    group.add_argument("--lora-alpha", type=int, default=defaults.alpha, help="Adapter scale numerator (alpha / rank).")
+    group.add_argument(
+        "--lora-targets", default=",".join(ALL_LINEAR), help="Comma-separated module names adapted in each layer."
+    )
+    group.add_argument(
+        "--lora-layers", type=int, default=defaults.layers, help="Adapt the last N layers (0: all of them)."
+    )
+    group.add_argument("--epochs", type=float, default=defaults.epochs, help="Passes over the training split.")
+    group.add_argument("--learning-rate", type=float, default=defaults.learning_rate, help="The adapters' peak rate.")
+    group.add_argument(
+        "--pairwise-weight",
+        type=float,
+        default=defaults.pairwise_weight,
+        help="Weight of the within-prompt Bradley-Terry loss next to the regression loss (0: none).",
+    )
+    group.add_argument(
+        "--train-batch-tokens", type=int, default=defaults.batch_tokens, help="Padded tokens per training step."
+    )
+    group.add_argument(
+        "--train-precision",
+        choices=["auto", "float32", "bfloat16"],
+        default=defaults.precision,
+        help="auto: bfloat16 matmuls where the CPU has them in hardware, else float32.",
+    )
+    group.add_argument("--seed", type=int, default=defaults.seed, help="Seeds the order of training prompts.")
 
 
 def prepare() -> int:
@@ -177,6 +235,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     train_parser.add_argument("--max-tokens", type=int, default=2048, help="Longer items lose their oldest context.")
     train_parser.add_argument("--batch-tokens", type=int, default=4096, help="Padded tokens per forward pass.")
     train_parser.add_argument("--cache", type=Path, default=None, help="Feature cache folder (resumable).")
+    train_parser.add_argument(
+        "--ensemble", type=int, default=8, help="Bootstrap heads shipped for per-attribute uncertainty (0: none)."
+    )
+    add_lora_flags(train_parser)
     commands.add_parser("prepare", help="Build the default model (convert its backbone once) and print its directory.")
     for name, summary in pipeline_commands.COMMANDS.items():
         pipeline_parser = commands.add_parser(name, help=summary, description=summary)

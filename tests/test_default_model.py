@@ -203,3 +203,76 @@ def test_the_cache_is_self_contained_and_a_second_start_only_reads_it(default_di
     stale.symlink_to(moved)
     ensure_default_model()
     assert not stale.is_symlink() and stale.read_bytes() == moved.read_bytes()
+
+
+# What a filter must catch, as a new user tries it: (kind, prompt, better, worse). Facts here are
+# entities and phrasings outside the training data's templates where possible.
+FILTER_CASES = [
+    ("fact", "What is the capital of Italy?", "Rome.", "Milan."),
+    ("fact", "How many legs does a spider have?", "A spider has eight legs.", "A spider has six legs."),
+    ("fact", "What is the capital of Japan?", "Tokyo is the capital of Japan.", "Kyoto is the capital of Japan."),
+    ("fact", "Who wrote Romeo and Juliet?", "William Shakespeare.", "Charles Dickens."),
+    ("fact", "What is the largest ocean?", "The Pacific Ocean.", "The Indian Ocean."),
+    ("fact", "What is the chemical symbol for gold?", "Au.", "Ag."),
+    ("fact", "How many continents are there?", "There are seven continents.", "There are five continents."),
+    ("fact", "In what year did World War II end?", "It ended in 1945.", "It ended in 1952."),
+    ("fact", "Which planet is closest to the Sun?", "Mercury.", "Jupiter."),
+    ("fact", "Name a prime number.", "Seven is prime.", "9"),
+    (
+        "shuffled",
+        "Why is the sky blue?",
+        "Sunlight scatters off air molecules, and blue light scatters the most, so the sky looks blue.",
+        "Blue the most scatters light molecules off, air so sunlight looks sky the blue and.",
+    ),
+    (
+        "repeated",
+        "How do plants make food?",
+        "Plants use sunlight, water and carbon dioxide to make sugar by photosynthesis.",
+        "Plants plants plants make food food food. Sunlight sunlight sunlight. Plants plants plants make food food.",
+    ),
+    (
+        "truncated",
+        "How do vaccines work?",
+        "Vaccines train the immune system to recognise a germ, so it can fight the real infection quickly.",
+        "Vaccines train the immune system to",
+    ),
+    (
+        "hedge",
+        "What is the boiling point of water at sea level?",
+        "100 degrees Celsius.",
+        "I'm not sure, it could be many things.",
+    ),
+    ("hedge", "What is the capital of France?", "Paris.", "I'm not sure."),
+    (
+        "padded",
+        "What is the capital of Spain?",
+        "Madrid.",
+        "That is a great question that many people ask. Spain is a country with a long history and many cities. "
+        "After thinking about it carefully and considering everything, the capital of Spain is Madrid, as many "
+        "people know, and it is a lovely city.",
+    ),
+]
+
+
+def test_the_aggregate_prefers_what_a_filter_should_keep(model: RewardModel) -> None:
+    """Text that is shuffled, repeated, cut off, a hedge instead of an answer, or padded loses to
+    the plain answer, every time; a wrong fact loses to the right one in most cases (the model
+    is small: its card lists what it still gets wrong, arithmetic above all)."""
+    weights = model.spec.weights
+    wrong_facts = []
+    for kind, prompt, better, worse in FILTER_CASES:
+        good, bad = (sum(weights[n] * s[n] for n in weights) for s in scores(model, prompt, better, worse))
+        if kind == "fact":
+            if good <= bad:
+                wrong_facts.append(prompt)
+        else:
+            assert good > bad, (kind, prompt, good, bad)
+    facts = sum(kind == "fact" for kind, *_ in FILTER_CASES)
+    assert len(wrong_facts) <= 2, f"the wrong fact won {len(wrong_facts)} of {facts}: {wrong_facts}"
+
+
+def test_the_ensemble_ships_and_the_report_describes_it(model: RewardModel) -> None:
+    report = json.loads((shipped_dir() / "eval_report.json").read_text())
+    assert model.scorer.ensemble is not None and len(model.scorer.ensemble) == report["uncertainty"]["heads"]
+    # Fine-tuning beat the frozen probe it started from, on the held-out prompts.
+    assert report["test"]["pairwise_accuracy"] > report["probe"]["test"]["pairwise_accuracy"]

@@ -28,7 +28,9 @@ from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedConfig,
 from ..engine.plan import BatchPlan, Row, pack
 from ..model.formatting import ConversationEncoder
 from ..model.scorer import Scorer
-from ..model.spec import HELPSTEER2_ATTRIBUTES, NEMOTRON_WEIGHTS, REWARD_CONFIG_FILE, Pooling
+from ..model.spec import HELPSTEER2_ATTRIBUTES, NEMOTRON_WEIGHTS, REWARD_CONFIG_FILE, UNCERTAINTY_FILE, Pooling
+from .adapter import Adapter
+from .finetune import Finetuned, LoraOptions, Split, finetune, options_record
 from .helpsteer import load_rated
 
 logger = logging.getLogger(__name__)
@@ -54,6 +56,8 @@ class TrainOptions:
     # Keep only the first N decoder layers (None: all). On small backbones a middle layer's
     # state often separates quality better than the last one, and fewer layers score faster.
     num_layers: int | None = None
+    lora: LoraOptions | None = None  # fine-tune the backbone with LoRA (None: the head alone)
+    ensemble: int = 8  # bootstrap heads shipped for uncertainty (0: none)
 
 
 def split_files(data: Path) -> dict[str, Path]:
@@ -167,44 +171,168 @@ def train(options: TrainOptions) -> dict[str, object]:
     pad_token_id = options.pad_token_id if options.pad_token_id is not None else config.pad_token_id
     hidden = config.get_text_config().hidden_size
     head = torch.nn.Linear(hidden, len(HELPSTEER2_ATTRIBUTES), bias=False)
+    head.weight.requires_grad_(False)
     scorer = Scorer(backbone, head, pad_token_id=pad_token_id, pooling=options.pooling)
     encoder = ConversationEncoder(tokenizer, scorer.rule)
-
-    fingerprint = hashlib.sha256(
-        json.dumps([str(options.backbone.resolve()), options.pooling, pad_token_id, options.num_layers]).encode()
-    ).hexdigest()[:16]
-    cache = FeatureCache(options.cache / fingerprint)
-    features, labels, keys = {}, {}, {}
+    splits = {}
     for split, examples in data.items():
         encoded = encoder.encode_many(
             [e.conversation() for e in examples], max_tokens=options.max_tokens, truncation="left"
         )
-        features[split] = extract(scorer, [e.row for e in encoded], cache, options.batch_tokens, split)
-        labels[split] = torch.tensor([e.labels for e in examples])
-        keys[split] = [e.prompt_key for e in examples]
+        splits[split] = Split(
+            rows=[e.row for e in encoded],
+            labels=torch.tensor([e.labels for e in examples]),
+            keys=[e.prompt_key for e in examples],
+        )
 
     weights = [NEMOTRON_WEIGHTS[name] for name in HELPSTEER2_ATTRIBUTES]
-    search = {}
-    for alpha in RIDGE_GRID:
-        w = fit_ridge(features["train"], labels["train"], alpha)
-        mse = float(((features["validation"] @ w.T - labels["validation"]) ** 2).mean())
-        search[alpha] = mse
-    alpha = min(search, key=lambda a: search[a])
-    w = fit_ridge(features["train"], labels["train"], alpha)
-
+    fingerprint = _digest([str(options.backbone.resolve()), options.pooling, pad_token_id, options.num_layers])
     report: dict[str, object] = {
         "backbone": options.backbone.name,
         "pooling": options.pooling,
         "pad_token_id": pad_token_id,
         "num_layers": config.num_hidden_layers,
-        "ridge_alpha": alpha,
-        "validation_mse_by_alpha": {str(a): round(m, 4) for a, m in search.items()},
         "aggregate_weights": dict(NEMOTRON_WEIGHTS),
     }
-    for split in data:
-        report[split] = evaluate(features[split] @ w.T, labels[split], keys[split], weights)
-    write_checkpoint(options, w, pad_token_id, report, config=backbone_config(options), tokenizer=tokenizer)
+    tuned: Finetuned | None = None
+    adapter: Adapter | None = None
+    if options.lora is not None:
+        # A probe on the frozen backbone first: the head starts from it, and the report compares.
+        frozen = _features(scorer, splits, FeatureCache(options.cache / fingerprint), options.batch_tokens)
+        probe, probe_alpha, _ = select_head(frozen, splits)
+        report["probe"] = {
+            "ridge_alpha": probe_alpha,
+            **{split: evaluate(frozen[split] @ probe.T, s.labels, s.keys, weights) for split, s in splits.items()},
+        }
+        head.weight.copy_(probe)
+        run = _digest(
+            [fingerprint, options_record(options.lora), [FeatureCache.key(r.ids) for r in splits["train"].rows]]
+        )
+        tuned = finetune(
+            backbone,
+            head,
+            splits["train"],
+            splits["validation"],
+            options.lora,
+            fill_id=scorer.fill_id,
+            weights=weights,
+            state_dir=options.cache / f"lora-{run}",
+            evaluate=lambda predictions, labels, keys: evaluate(predictions, labels, keys, weights),
+        )
+        adapter = Adapter.load(tuned.adapter)
+        # Score through the merged plain weights, exactly as they will be served.
+        backbone = AutoModel.from_pretrained(options.backbone, config=config, dtype=torch.float32).eval()
+        backbone.load_state_dict(adapter.merged(backbone.state_dict()))
+        scorer = Scorer(backbone, head, pad_token_id=pad_token_id, pooling=options.pooling)
+        fingerprint = _digest([fingerprint, adapter.digest])
+        report["finetune"] = {
+            "lora": options_record(options.lora),
+            "precision": tuned.precision,
+            "steps": tuned.steps,
+            "seconds_this_run": round(tuned.seconds, 1),
+            "history": tuned.history,
+        }
+
+    features = _features(scorer, splits, FeatureCache(options.cache / fingerprint), options.batch_tokens)
+    w, alpha, search = select_head(features, splits)
+    report["ridge_alpha"] = alpha
+    report["validation_mse_by_alpha"] = {str(a): round(m, 4) for a, m in search.items()}
+    for split, s in splits.items():
+        report[split] = evaluate(features[split] @ w.T, s.labels, s.keys, weights)
+    held_out = "test" if "test" in splits else "validation"
+    report["calibration"] = calibration(features[held_out] @ w.T, splits[held_out].labels, held_out)
+    ensemble = None
+    if options.ensemble:
+        ensemble = bootstrap_heads(features["train"], splits["train"], alpha, options.ensemble)
+        report["uncertainty"] = spread_against_error(features[held_out], w, ensemble, splits[held_out], held_out)
+    write_checkpoint(
+        options,
+        w,
+        pad_token_id,
+        report,
+        config=backbone_config(options),
+        tokenizer=tokenizer,
+        adapter=(adapter, tuned.adapter) if adapter is not None and tuned is not None else None,
+        ensemble=ensemble,
+    )
     return report
+
+
+def _digest(value: object) -> str:
+    return hashlib.sha256(json.dumps(value).encode()).hexdigest()[:16]
+
+
+def _features(
+    scorer: Scorer, splits: dict[str, Split], cache: FeatureCache, batch_tokens: int
+) -> dict[str, torch.Tensor]:
+    return {split: extract(scorer, list(s.rows), cache, batch_tokens, split) for split, s in splits.items()}
+
+
+def select_head(
+    features: dict[str, torch.Tensor], splits: dict[str, Split]
+) -> tuple[torch.Tensor, float, dict[float, float]]:
+    """The ridge head fitted on train with the strength that predicts validation best."""
+    search = {}
+    for alpha in RIDGE_GRID:
+        w = fit_ridge(features["train"], splits["train"].labels, alpha)
+        search[alpha] = float(((features["validation"] @ w.T - splits["validation"].labels) ** 2).mean())
+    alpha = min(search, key=lambda a: search[a])
+    return fit_ridge(features["train"], splits["train"].labels, alpha), alpha, search
+
+
+def bootstrap_heads(features: torch.Tensor, train: Split, alpha: float, count: int, seed: int = 0) -> torch.Tensor:
+    """`count` heads, each fitted on a resample of the training prompts (with replacement, a
+    prompt bringing all its responses), [count, labels, hidden]: their spread says how far the
+    data pins the head down at a given input."""
+    groups: dict[str, list[int]] = {}
+    for index, key in enumerate(train.keys):
+        groups.setdefault(key, []).append(index)
+    members = list(groups.values())
+    heads = []
+    for k in range(count):
+        generator = torch.Generator().manual_seed(seed + k)
+        picks = torch.randint(len(members), (len(members),), generator=generator).tolist()
+        rows = [i for g in picks for i in members[g]]
+        heads.append(fit_ridge(features[rows], train.labels[rows], alpha))
+    return torch.stack(heads)
+
+
+def calibration(predictions: torch.Tensor, labels: torch.Tensor, split: str) -> dict[str, object]:
+    """How each attribute's predicted scale compares with its labels' (HelpSteer2's 0-4)."""
+    out: dict[str, object] = {"split": split}
+    for i, name in enumerate(HELPSTEER2_ATTRIBUTES):
+        p, y = predictions[:, i], labels[:, i]
+        out[name] = {
+            "label_mean": round(float(y.mean()), 3),
+            "label_std": round(float(y.std()), 3),
+            "predicted_mean": round(float(p.mean()), 3),
+            "predicted_std": round(float(p.std()), 3),
+            "predicted_min": round(float(p.min()), 3),
+            "predicted_max": round(float(p.max()), 3),
+            # Within half a point of the 0-4 scale, where a rounded label could lie.
+            "share_within_scale": round(float(((p >= -0.5) & (p <= 4.5)).float().mean()), 3),
+        }
+    return out
+
+
+def spread_against_error(
+    features: torch.Tensor, head: torch.Tensor, ensemble: torch.Tensor, split: Split, name: str
+) -> dict[str, object]:
+    """Per attribute: the mean absolute error of the responses whose ensemble spread is in the
+    top tenth, against those in the bottom tenth (spread as the server reports it)."""
+    error = (features @ head.T - split.labels).abs()  # [N, L]
+    spread = torch.einsum("nh,klh->nkl", features, ensemble).std(dim=1)  # [N, L]
+    tenth = max(1, len(features) // 10)
+    out: dict[str, object] = {"split": name, "heads": len(ensemble)}
+    for i, attribute in enumerate(HELPSTEER2_ATTRIBUTES):
+        order = spread[:, i].argsort()
+        low, high = order[:tenth], order[-tenth:]
+        out[attribute] = {
+            "mean_spread": round(float(spread[:, i].mean()), 4),
+            "error_bottom_tenth_spread": round(float(error[low, i].mean()), 4),
+            "error_top_tenth_spread": round(float(error[high, i].mean()), 4),
+        }
+    return out
 
 
 def backbone_config(options: TrainOptions) -> PreTrainedConfig:
@@ -237,9 +365,12 @@ def write_checkpoint(
     *,
     config: PreTrainedConfig,
     tokenizer: PreTrainedTokenizerBase,
+    adapter: tuple[Adapter, Path] | None = None,
+    ensemble: torch.Tensor | None = None,
 ) -> None:
-    """A sequence-classification checkpoint: backbone weights (linked or copied), the head as its
-    own shard, an index joining them, config, tokenizer, reward_config and the report."""
+    """A sequence-classification checkpoint: backbone weights (linked or copied; merged with the
+    adapter when there is one), the head as its own shard, an index joining them, config,
+    tokenizer, reward_config, the ensemble, the report, and the adapter itself under `adapter/`."""
     out = options.out
     out.mkdir(parents=True, exist_ok=True)
     architecture = type(config).__name__.removesuffix("Config") + "ForSequenceClassification"
@@ -260,15 +391,28 @@ def write_checkpoint(
             keys = list(handle.keys())
             # A causal LM's output layer, and layers past num_layers, are no part of this model.
             kept = [key for key in keys if keep_tensor(key, config.num_hidden_layers)]
-            if len(kept) < len(keys):
+            if len(kept) < len(keys) or adapter is not None:
                 target.unlink(missing_ok=True)
-                save_file({key: handle.get_tensor(key) for key in kept}, str(target))
+                tensors = {key: handle.get_tensor(key) for key in kept}
+                if adapter is not None:
+                    tensors = adapter[0].merged(tensors, complete=False)
+                save_file(tensors, str(target))
         if not target.exists():
             try:
                 os.link(shard, target)
             except OSError:
                 shutil.copyfile(shard, target)
         weight_map.update(dict.fromkeys(kept, target.name))
+    if adapter is not None:
+        unplaced = [module for module in adapter[0].updates if adapter[0].target(module, weight_map) is None]
+        if unplaced:
+            raise ValueError(f"the adapter updates modules the backbone does not have: {unplaced[:5]}")
+        shutil.rmtree(out / "adapter", ignore_errors=True)
+        shutil.copytree(adapter[1], out / "adapter")
+    if ensemble is not None:
+        save_file({"heads": ensemble.contiguous()}, str(out / UNCERTAINTY_FILE))
+    else:
+        (out / UNCERTAINTY_FILE).unlink(missing_ok=True)
     (out / "model.safetensors.index.json").write_text(json.dumps({"metadata": {}, "weight_map": weight_map}, indent=1))
     (out / REWARD_CONFIG_FILE).write_text(
         json.dumps({"name": options.name, "weights": dict(NEMOTRON_WEIGHTS), "pooling": options.pooling}, indent=2)
