@@ -179,6 +179,7 @@ def test_default_model_set_up_merges_the_shipped_adapter_into_the_served_weights
     monkeypatch.setattr(default_model, "backbone_dir", lambda cache=None: backbone)
 
     built = default_model.ensure_default_model(tmp_path / "model-cache")
+    assert (built / default_model.BACKBONE_SHARD).stat().st_mode & 0o777 == 0o644  # any uid may read the cache
     served = load_file(str(built / default_model.BACKBONE_SHARD))
     evaluated = load_file(str(trained / default_model.BACKBONE_SHARD))
     assert served.keys() == evaluated.keys()

@@ -92,6 +92,7 @@ def _place_backbone_shard(source: Path, shard: Path, shipped: Path, adapter: Ada
         partial = shard.with_name(f"{shard.name}.{os.getpid()}.partial")
         tensors = {key: handle.get_tensor(key) for key in wanted}
         save_file(adapter.merged(tensors) if adapter is not None else tensors, str(partial))
+    partial.chmod(0o644)  # safetensors writes 0600; the cache's other files are world-readable
     shard.unlink(missing_ok=True)
     os.replace(partial, shard)
 
