@@ -20,6 +20,7 @@ from .config import Settings
 from .errors import CheckpointError
 from .model.spec import POOLINGS
 from .pipeline import commands as pipeline_commands
+from .training.options import ALL_LINEAR, LoraOptions
 
 # List fields whose flag takes one value and is repeated for several (the name vLLM uses).
 REPEATED_FLAGS = {"served_model_names": "--served-model-name"}
@@ -143,10 +144,8 @@ def train(args: argparse.Namespace) -> int:
         return 2
 
 
-def lora_options(args: argparse.Namespace) -> Any:
+def lora_options(args: argparse.Namespace) -> LoraOptions | None:
     """LoRA fine-tuning options from `train`'s flags, or None for the head alone (--lora-rank 0)."""
-    from .training.options import LoraOptions
-
     if not args.lora_rank:
         return None
     targets = tuple(name.strip() for name in args.lora_targets.split(",") if name.strip())
@@ -167,8 +166,6 @@ def lora_options(args: argparse.Namespace) -> Any:
 
 
 def add_lora_flags(parser: argparse.ArgumentParser) -> None:
-    from .training.options import ALL_LINEAR, LoraOptions
-
     defaults = LoraOptions()
     group = parser.add_argument_group("LoRA fine-tuning of the backbone (with --lora-rank N)")
     group.add_argument("--lora-rank", type=int, default=0, help="Adapter rank (default 0: train the head alone).")

@@ -31,10 +31,9 @@ def quantize_problem(quantize: str, device: str, dtype: str) -> str | None:
         return None
     problem = f"quantize int8 runs on the CPU with float32 weights only (device {device!r}, dtype {dtype!r}): "
     if not on_cpu:
-        return (
-            problem
-            + f"its kernels are CPU kernels, so it runs on the CPU only, not on {device}. "
-            + ("Use --device cpu, or drop --quantize")
+        return problem + (
+            f"its kernels are CPU kernels, so it runs on the CPU only, not on {device}. "
+            "Use --device cpu, or drop --quantize"
         )
     return problem + (
         f"it quantizes from float32 and computes around the int8 matmuls in float32, so it needs float32 "

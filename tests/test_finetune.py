@@ -53,12 +53,10 @@ def test_lora_checkpoint_is_plain_and_matches_peft_and_transformers(
     reference = PeftModel.from_pretrained(base, out / "adapter").merge_and_unload()
     written = load_file(str(out / "backbone-model.safetensors"))
     expected = reference.state_dict()
-    changed = 0
     for key, value in written.items():
         torch.testing.assert_close(value, expected[key.removeprefix("model.")], atol=1e-6, rtol=0)
     untouched = load_file(str(backbone / "model.safetensors"))
-    for key, value in written.items():
-        changed += int(not torch.equal(value, untouched[key]))
+    changed = sum(not torch.equal(value, untouched[key]) for key, value in written.items())
     # Every q/k/v/o/gate/up/down projection of both layers was trained.
     assert changed == 2 * 7
 

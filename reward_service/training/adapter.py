@@ -36,6 +36,7 @@ class Adapter:
     scale: float
     updates: Mapping[str, tuple[torch.Tensor, torch.Tensor]]
     digest: str  # of the two files, so caches keyed on it change when the adapter does
+    folder: Path  # where it was read from
 
     @classmethod
     def load(cls, folder: Path) -> Adapter:
@@ -62,7 +63,7 @@ class Adapter:
                 raise CheckpointError(weights_path, f"{module}: needs lora_A [r, in] and lora_B [out, r]")
             updates[module] = (a, b)
         digest = hashlib.sha256(config_path.read_bytes() + weights_path.read_bytes()).hexdigest()[:16]
-        return cls(scale=scale, updates=updates, digest=digest)
+        return cls(scale=scale, updates=updates, digest=digest, folder=folder)
 
     def target(self, module: str, keys: Iterable[str]) -> str | None:
         """The checkpoint key of `module`'s weight: `model.layers.0.mlp.up_proj.weight` and

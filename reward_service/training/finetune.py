@@ -27,7 +27,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ from ..engine.plan import Row, pack
 from ..model import forward
 from ..model.loading import NATIVE_CPU_FLAGS, cpu_flags
 from .adapter import ADAPTER_FILES
-from .options import ALL_LINEAR, LoraOptions, Precision
+from .options import LoraOptions, Precision
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,6 @@ class Split:
 @dataclass
 class Finetuned:
     adapter: Path  # folder with adapter_config.json and adapter_model.safetensors
-    head: torch.Tensor  # the head trained with it, [attributes, hidden]
     history: list[dict[str, Any]] = field(default_factory=list)  # per epoch: losses, validation metrics
     steps: int = 0
     seconds: float = 0.0  # of training in this process (a resumed run counts only its part)
@@ -211,7 +210,6 @@ def finetune(
     head.weight.requires_grad_(False)
     return Finetuned(
         adapter=adapter,
-        head=head.weight.detach().clone(),
         history=history,
         steps=len(steps),
         seconds=time.monotonic() - started,
@@ -233,12 +231,6 @@ def predict_and_evaluate(
         "validation_pairwise_accuracy": report["pairwise_accuracy"],
         "validation_pearson": {name: value["pearson"] for name, value in report["attributes"].items()},
     }
-
-
-def options_record(options: LoraOptions) -> dict[str, Any]:
-    record = asdict(options)
-    record["targets"] = list(options.targets)
-    return record
 
 
 def _save(
@@ -298,4 +290,4 @@ def _save_adapter(model: Any, folder: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-__all__ = ["ALL_LINEAR", "Finetuned", "LoraOptions", "Split", "finetune", "options_record", "schedule"]
+__all__ = ["Finetuned", "Split", "finetune", "schedule"]

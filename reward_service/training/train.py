@@ -16,7 +16,7 @@ import os
 import re
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
@@ -30,8 +30,9 @@ from ..model.formatting import ConversationEncoder
 from ..model.scorer import Scorer
 from ..model.spec import HELPSTEER2_ATTRIBUTES, NEMOTRON_WEIGHTS, REWARD_CONFIG_FILE, UNCERTAINTY_FILE, Pooling
 from .adapter import Adapter
-from .finetune import Finetuned, LoraOptions, Split, finetune, options_record
+from .finetune import Split, finetune
 from .helpsteer import load_rated
+from .options import LoraOptions
 
 logger = logging.getLogger(__name__)
 
@@ -194,7 +195,6 @@ def train(options: TrainOptions) -> dict[str, object]:
         "num_layers": config.num_hidden_layers,
         "aggregate_weights": dict(NEMOTRON_WEIGHTS),
     }
-    tuned: Finetuned | None = None
     adapter: Adapter | None = None
     if options.lora is not None:
         # A probe on the frozen backbone first: the head starts from it, and the report compares.
@@ -205,9 +205,7 @@ def train(options: TrainOptions) -> dict[str, object]:
             **{split: evaluate(frozen[split] @ probe.T, s.labels, s.keys, weights) for split, s in splits.items()},
         }
         head.weight.copy_(probe)
-        run = _digest(
-            [fingerprint, options_record(options.lora), [FeatureCache.key(r.ids) for r in splits["train"].rows]]
-        )
+        run = _digest([fingerprint, asdict(options.lora), [FeatureCache.key(r.ids) for r in splits["train"].rows]])
         tuned = finetune(
             backbone,
             head,
@@ -226,7 +224,7 @@ def train(options: TrainOptions) -> dict[str, object]:
         scorer = Scorer(backbone, head, pad_token_id=pad_token_id, pooling=options.pooling)
         fingerprint = _digest([fingerprint, adapter.digest])
         report["finetune"] = {
-            "lora": options_record(options.lora),
+            "lora": asdict(options.lora),
             "precision": tuned.precision,
             "steps": tuned.steps,
             "seconds_this_run": round(tuned.seconds, 1),
@@ -252,7 +250,7 @@ def train(options: TrainOptions) -> dict[str, object]:
         report,
         config=backbone_config(options),
         tokenizer=tokenizer,
-        adapter=(adapter, tuned.adapter) if adapter is not None and tuned is not None else None,
+        adapter=adapter,
         ensemble=ensemble,
     )
     return report
@@ -365,7 +363,7 @@ def write_checkpoint(
     *,
     config: PreTrainedConfig,
     tokenizer: PreTrainedTokenizerBase,
-    adapter: tuple[Adapter, Path] | None = None,
+    adapter: Adapter | None = None,
     ensemble: torch.Tensor | None = None,
 ) -> None:
     """A sequence-classification checkpoint: backbone weights (linked or copied; merged with the
@@ -395,7 +393,7 @@ def write_checkpoint(
                 target.unlink(missing_ok=True)
                 tensors = {key: handle.get_tensor(key) for key in kept}
                 if adapter is not None:
-                    tensors = adapter[0].merged(tensors, complete=False)
+                    tensors = adapter.merged(tensors, complete=False)
                 save_file(tensors, str(target))
         if not target.exists():
             try:
@@ -404,11 +402,11 @@ def write_checkpoint(
                 shutil.copyfile(shard, target)
         weight_map.update(dict.fromkeys(kept, target.name))
     if adapter is not None:
-        unplaced = [module for module in adapter[0].updates if adapter[0].target(module, weight_map) is None]
+        unplaced = [module for module in adapter.updates if adapter.target(module, weight_map) is None]
         if unplaced:
             raise ValueError(f"the adapter updates modules the backbone does not have: {unplaced[:5]}")
         shutil.rmtree(out / "adapter", ignore_errors=True)
-        shutil.copytree(adapter[1], out / "adapter")
+        shutil.copytree(adapter.folder, out / "adapter")
     if ensemble is not None:
         save_file({"heads": ensemble.contiguous()}, str(out / UNCERTAINTY_FILE))
     else:
