@@ -99,9 +99,10 @@ def serve(settings: Settings) -> int:
     import uvicorn
 
     from .server.app import create_app
+    from .server.logs import configure_logging
     from .service import load
 
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level, settings.log_format)
     try:
         model, _ = load(settings)
     except CheckpointError as exc:
@@ -112,7 +113,11 @@ def serve(settings: Settings) -> int:
     except ValueError as exc:
         print(f"reward-service: {exc}", file=sys.stderr)
         return 2
-    server = _graceful_server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level))
+    # Uvicorn's loggers go through ours (log_config=None); our request log replaces its access log.
+    config = uvicorn.Config(
+        app, host=settings.host, port=settings.port, log_level=settings.log_level, log_config=None, access_log=False
+    )
+    server = _graceful_server(config)
     server.run()
     return 0
 

@@ -145,6 +145,11 @@ class Settings(BaseSettings):
     allow_pickle: bool = Field(False, description="Load pickle weights (.bin/.pt). They can run arbitrary code.")
     trust_remote_code: bool = Field(False, description="Run Python code shipped in the model directory.")
     log_level: Literal["critical", "error", "warning", "info", "debug"] = Field("info", description="Log level.")
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="Log lines as text, or one JSON object per line (time, level, logger, message, request_id) "
+        "for log shippers.",
+    )
 
     @field_validator("api_keys", "cors_origins", "served_model_names", mode="before")
     @classmethod

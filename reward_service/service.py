@@ -15,6 +15,7 @@ import asyncio
 import dataclasses
 import logging
 import math
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import Settings
-from .engine import BatchingEngine, BatchStats, EngineLimits
+from .engine import BatchingEngine, BatchStats, EngineLimits, PhaseFn
 from .errors import InvalidInput, ModelFailure
 from .model.spec import AGGREGATE, UNCERTAINTY_FILE, ModelSpec, check_weights
 
@@ -143,7 +144,11 @@ def rank_order(aggregates: Sequence[float]) -> list[int]:
 
 
 def start_engine(
-    scorer: Scorer, limits: EngineLimits, *, on_batch: Callable[[BatchStats], None] | None = None
+    scorer: Scorer,
+    limits: EngineLimits,
+    *,
+    on_batch: Callable[[BatchStats], None] | None = None,
+    on_phase: PhaseFn | None = None,
 ) -> BatchingEngine:
     """A started engine whose plans `scorer` carries out.
 
@@ -155,7 +160,7 @@ def start_engine(
         logger.info("shared-prefix scoring is off for this model: %s", refused)
         limits = dataclasses.replace(limits, shared_prefix_min_tokens=0)
     run = scorer.score if scorer.ensemble is None else scorer.score_with_spread
-    engine = BatchingEngine(lambda plan: run(plan).tolist(), limits, on_batch=on_batch)
+    engine = BatchingEngine(lambda plan: run(plan).tolist(), limits, on_batch=on_batch, on_phase=on_phase)
     engine.start()
     return engine
 
@@ -186,12 +191,15 @@ def build(
     *,
     limits: EngineLimits | None = None,
     on_batch: Callable[[BatchStats], None] | None = None,
+    on_phase: PhaseFn | None = None,
 ) -> RewardService:
     """A RewardService scoring with `model` on a started engine, within `limits` (default: the
-    settings'). `close()` it to finish queued work and stop the engine."""
+    settings'). `close()` it to finish queued work and stop the engine. `on_phase` hears each
+    request's durations: "tokenize" here, "queue" and "inference" from the engine."""
     _use_threads(settings)
-    engine = start_engine(model.scorer, limits or EngineLimits.from_settings(settings), on_batch=on_batch)
-    return RewardService(model, engine, max_chars_per_item=settings.max_chars_per_item)
+    limits = limits or EngineLimits.from_settings(settings)
+    engine = start_engine(model.scorer, limits, on_batch=on_batch, on_phase=on_phase)
+    return RewardService(model, engine, max_chars_per_item=settings.max_chars_per_item, on_phase=on_phase)
 
 
 def _use_threads(settings: Settings) -> None:
@@ -203,10 +211,18 @@ def _use_threads(settings: Settings) -> None:
 class RewardService:
     """Scores conversations through the batching engine."""
 
-    def __init__(self, model: RewardModel, engine: BatchingEngine, *, max_chars_per_item: int) -> None:
+    def __init__(
+        self,
+        model: RewardModel,
+        engine: BatchingEngine,
+        *,
+        max_chars_per_item: int,
+        on_phase: PhaseFn | None = None,
+    ) -> None:
         self.model = model
         self.engine = engine
         self.max_chars_per_item = max_chars_per_item
+        self._on_phase = on_phase
         # Tokenizers are not safe to share across threads; one thread keeps them off the loop.
         self._tokenizer_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokenize")
 
@@ -227,12 +243,16 @@ class RewardService:
                     f"has {chars} characters of text, over the limit of {self.max_chars_per_item}", item=index
                 )
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
+        started = time.perf_counter()
+        encoded = await loop.run_in_executor(
             self._tokenizer_thread,
             lambda: self.model.encoder.encode_many(
                 conversations, max_tokens=self.spec.max_tokens, truncation=truncation
             ),
         )
+        if self._on_phase is not None:
+            self._on_phase("tokenize", time.perf_counter() - started)
+        return encoded
 
     async def score(
         self,

@@ -222,11 +222,13 @@ def assert_scores(actual: Mapping[str, float], expected: Mapping[str, float]) ->
 
 
 def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    """The stable error body: exactly {"error": {"code", "message", "details"}}."""
+    """The stable error body: exactly {"error": {"code", "message", "details", "request_id"}},
+    the id being the answer's X-Request-ID."""
     assert response.status_code == status, response.text
     body = response.json()
     assert set(body) == {"error"}
-    assert set(body["error"]) == {"code", "message", "details"}
+    assert set(body["error"]) == {"code", "message", "details", "request_id"}
+    assert body["error"]["request_id"] == response.headers["x-request-id"]
     assert body["error"]["code"] == code, body
     assert isinstance(body["error"]["message"], str) and body["error"]["message"]
     assert isinstance(body["error"]["details"], list)

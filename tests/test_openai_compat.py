@@ -279,7 +279,7 @@ def test_invalid_bodies_get_openai_error_bodies_and_score_keeps_its_own(url: str
     assert set(error) == {"message", "type", "param", "code"}
     assert error["type"] == "invalid_request_error" and error["message"]
     other = httpx.post(f"{url}/score", content=body, headers=headers, timeout=30)
-    assert other.status_code == 422 and set(other.json()["error"]) == {"code", "message", "details"}
+    assert other.status_code == 422 and set(other.json()["error"]) == {"code", "message", "details", "request_id"}
 
 
 def test_a_conversation_over_the_token_limit_is_refused(url: str, model: RewardModel) -> None:
@@ -325,7 +325,7 @@ def test_api_keys_are_checked_and_refusals_are_openai_401s(keyed_url: str, model
     assert error["type"] == "invalid_request_error" and "missing" in error["message"]
     # Only the OpenAI-compatible routes changed shape.
     other = httpx.post(f"{keyed_url}/score", json={"items": [{"messages": conversation}]})
-    assert other.status_code == 401 and set(other.json()["error"]) == {"code", "message", "details"}
+    assert other.status_code == 401 and set(other.json()["error"]) == {"code", "message", "details", "request_id"}
 
 
 # --- settings --------------------------------------------------------------------------------------

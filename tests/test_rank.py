@@ -172,7 +172,7 @@ def assert_error(response: httpx.Response, status: int, code: str, loc: list[Any
     """The stable error body, with the offending field (and index) in its details."""
     assert response.status_code == status, response.text
     body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details", "request_id"}
     assert body["error"]["code"] == code
     assert loc in [d["loc"] for d in body["error"]["details"]], body
 

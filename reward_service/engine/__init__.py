@@ -6,7 +6,7 @@ Pure Python: importing it loads no torch. The model layer carries a plan out (`r
 
 from __future__ import annotations
 
-from .core import BatchingEngine, BatchStats, RequestTooLarge, RunFn, Scores
+from .core import BatchingEngine, BatchStats, PhaseFn, RequestTooLarge, RunFn, Scores
 from .limits import EngineLimits
 from .plan import FORWARD_PASS_TOKENS, BatchPlan, Row, pack, plan_shared
 
@@ -16,6 +16,7 @@ __all__ = [
     "BatchStats",
     "BatchingEngine",
     "EngineLimits",
+    "PhaseFn",
     "RequestTooLarge",
     "Row",
     "RunFn",

@@ -35,6 +35,10 @@ logger = logging.getLogger(__name__)
 
 Scores = tuple[float, ...]
 RunFn = Callable[[BatchPlan], Sequence[Sequence[float]]]  # one output row per plan row, in order
+# Called with a phase name and its seconds, once per scored request: "queue" (from submission
+# to the start of the first batch holding one of its rows) and "inference" (from there until
+# its last row is scored).
+PhaseFn = Callable[[str, float], None]
 
 
 class RequestTooLarge(InvalidInput):
@@ -58,10 +62,13 @@ class _Request:
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[list[Scores]]
     size: int
+    enqueued: float
     deadline: float | None
     results: list[Scores | None] = field(default_factory=list)
     remaining: int = 0
     closed: bool = False  # settled or abandoned; guarded by the engine lock
+    started: float | None = None  # when the first batch holding one of its rows began
+    finished: float | None = None  # when its last row was scored
 
     def __post_init__(self) -> None:
         self.results = [None] * self.size
@@ -97,11 +104,13 @@ class BatchingEngine:
         limits: EngineLimits,
         *,
         on_batch: Callable[[BatchStats], None] | None = None,
+        on_phase: PhaseFn | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._run_plan = run
         self.limits = limits
         self._on_batch = on_batch
+        self._on_phase = on_phase
         self._clock = clock  # queue ages and deadlines; a test may pass its own
         self._lock = threading.Lock()
         self._wakeup = threading.Condition(self._lock)
@@ -151,13 +160,15 @@ class BatchingEngine:
             loop=loop,
             future=loop.create_future(),
             size=len(rows),
+            enqueued=now,
             deadline=None if timeout is None else now + timeout,
         )
         self._enqueue(request, rows, now)
         try:
             if timeout is None:
-                return await asyncio.shield(request.future)
-            return await asyncio.wait_for(asyncio.shield(request.future), timeout)
+                scores = await asyncio.shield(request.future)
+            else:
+                scores = await asyncio.wait_for(asyncio.shield(request.future), timeout)
         except TimeoutError:
             self._abandon(request)
             raise DeadlineExceeded(
@@ -166,6 +177,14 @@ class BatchingEngine:
         except asyncio.CancelledError:
             self._abandon(request)
             raise
+        self._report_phases(request)
+        return scores
+
+    def _report_phases(self, request: _Request) -> None:
+        if self._on_phase is None or request.started is None or request.finished is None:
+            return
+        self._on_phase("queue", request.started - request.enqueued)
+        self._on_phase("inference", request.finished - request.started)
 
     def _enqueue(self, request: _Request, rows: Sequence[Row], now: float) -> None:
         tokens = sum(len(row) for row in rows)
@@ -261,6 +280,10 @@ class BatchingEngine:
 
     def _process(self, batch: _Batch) -> None:
         plan = batch.plan
+        began = self._clock()
+        for item in batch.items:
+            if item.request.started is None:
+                item.request.started = began
         started = time.perf_counter()
         try:
             scored = self._run_plan(plan)
@@ -303,6 +326,7 @@ class BatchingEngine:
                 request.results[item.index] = output
                 request.remaining -= 1
                 if request.remaining == 0:
+                    request.finished = self._clock()
                     self._settle_locked(request, result=[r for r in request.results if r is not None])
 
     def _fail_all(self, error: RewardServiceError) -> None:

@@ -17,7 +17,7 @@ from ..service import build, load
 from .auth import ApiKeyAuth, load_keys
 from .errors import add_error_handlers
 from .metrics import Metrics
-from .middleware import ROUTES, BodyLimit, RequestMetrics
+from .middleware import REQUEST_ID_HEADER, ROUTES, BodyLimit, RequestLog, RequestMetrics
 from .openai_routes import add_openai_routes
 from .routes import Runtime, add_routes
 
@@ -38,7 +38,7 @@ def create_app(settings: Settings, model: RewardModel | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loaded = runtime.model or (await asyncio.to_thread(load, settings))[0]
         runtime.model = loaded
-        service = build(settings, loaded, on_batch=metrics.observe_batch)
+        service = build(settings, loaded, on_batch=metrics.observe_batch, on_phase=metrics.observe_phase)
         metrics.track_queue(lambda: service.engine.queue_depth, lambda: service.engine.queued_tokens)
         runtime.service = service
         warmup = asyncio.create_task(_warm_up(runtime))
@@ -60,8 +60,9 @@ def create_app(settings: Settings, model: RewardModel | None = None) -> FastAPI:
     add_error_handlers(app)
     add_routes(app, runtime)
     add_openai_routes(app, runtime)
-    # Outermost last: metrics see every answer; CORS answers preflights before the key check;
-    # the key check runs before a body is read.
+    # Outermost last: every answer carries a request id and is logged; metrics see every
+    # answer; CORS answers preflights before the key check; the key check runs before a body
+    # is read.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         ApiKeyAuth,
@@ -73,9 +74,11 @@ def create_app(settings: Settings, model: RewardModel | None = None) -> FastAPI:
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
-            allow_headers=["authorization", "content-type"],
+            allow_headers=["authorization", "content-type", REQUEST_ID_HEADER.decode()],
+            expose_headers=[REQUEST_ID_HEADER.decode()],
         )
     app.add_middleware(RequestMetrics, metrics=metrics)
+    app.add_middleware(RequestLog)
     return app
 
 

@@ -34,6 +34,7 @@ from ..errors import (
     RewardServiceError,
     ShuttingDown,
 )
+from .logs import request_id
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,8 @@ UNPARSABLE = "the body could not be parsed: send UTF-8 JSON without extreme nest
 
 
 def error_body(code: str, message: str, details: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "details": list(details)}}
+    """Our error body, with the id of the request it answers (also in its `X-Request-ID`)."""
+    return {"error": {"code": code, "message": message, "details": list(details), "request_id": request_id.get()}}
 
 
 def openai_error_body(status: int, code: str, message: str, param: str | None = None) -> dict[str, Any]:
@@ -162,8 +164,6 @@ def add_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, InvalidInput):
             loc = loc_of(exc, getattr(request.state, COLLECTION, "items"))
             details = [{"loc": loc, "message": detail_of(exc, message)}] if loc else []
-        if status >= 500:
-            logger.warning("%s %s -> %d %s: %s", request.method, request.url.path, status, exc.code, exc)
         return ErrorJSON(error_body(exc.code, message, details), status_code=status, headers=headers_of(exc))
 
     @app.exception_handler(RequestValidationError)

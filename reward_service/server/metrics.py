@@ -9,6 +9,9 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from ..engine import BatchStats
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
+_PHASE_BUCKETS = (0.0005, 0.001, 0.0025, *_LATENCY_BUCKETS)
+# A request's phases, each timed once per scored request (as TEI reports them).
+PHASES = ("tokenize", "queue", "inference")
 _ROW_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 _TOKEN_BUCKETS = (16, 64, 256, 1024, 2048, 4096, 8192, 16384, 32768)
 
@@ -26,6 +29,16 @@ class Metrics:
             buckets=_LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.phase = Histogram(
+            "reward_request_phase_seconds",
+            "Time a scored request spent in each phase: tokenize (chat template and tokenizer), queue "
+            "(waiting for its first batch) and inference (from there until its last row was scored).",
+            ["phase"],
+            buckets=_PHASE_BUCKETS,
+            registry=self.registry,
+        )
+        for phase in PHASES:
+            self.phase.labels(phase)  # every phase is exported from the start, at zero
         self.batch_rows = Histogram(
             "reward_batch_rows", "Rows per forward pass.", buckets=_ROW_BUCKETS, registry=self.registry
         )
@@ -55,6 +68,9 @@ class Metrics:
         self.batch_seconds.observe(stats.seconds)
         self.tokens.inc(stats.tokens)
         self.items.inc(stats.rows)
+
+    def observe_phase(self, phase: str, seconds: float) -> None:
+        self.phase.labels(phase).observe(seconds)
 
     def track_queue(self, depth: Callable[[], float], tokens: Callable[[], float]) -> None:
         self.queue_depth.set_function(depth)

@@ -1,18 +1,27 @@
-"""ASGI middlewares: the body-size limit and request metrics (the API-key check is in `auth`)."""
+"""ASGI middlewares: request ids and the request log, the body-size limit and request metrics
+(the API-key check is in `auth`)."""
 
 from __future__ import annotations
 
+import json
+import logging
+import re
 import time
+import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import send_error
+from .logs import request_id
 from .metrics import Metrics
+
+logger = logging.getLogger("reward_service.requests")
 
 ROUTES = ("/score", "/rank", "/info", "/health", "/ready", "/metrics")
 # The OpenAI-compatible routes (`openai_routes`): served and counted, but not in the OpenAPI spec.
 OPENAI_ROUTES = ("/v1/chat/completions", "/v1/models")
 COUNTED = frozenset((*ROUTES, *OPENAI_ROUTES))
+PROBES = ("/health", "/ready")
 
 
 class BodyLimit:
@@ -86,3 +95,97 @@ class RequestMetrics:
         finally:
             self.metrics.requests.labels(route, str(status)).inc()
             self.metrics.latency.labels(route).observe(time.perf_counter() - started)
+
+
+REQUEST_ID_HEADER = b"x-request-id"
+# A client's id is kept when it is 1-128 visible ASCII characters (no spaces): safe to echo in a
+# header and a log line. Any other value is replaced by one of ours.
+_CLIENT_ID = re.compile(r"[!-~]{1,128}")
+_ERROR_BODY_BYTES = 65536  # error bodies are small; past this the code is not looked for
+CLIENT_GONE = 499  # logged for a request that got no answer because its client left first
+
+
+class RequestLog:
+    """Give every request an id, answer it in `X-Request-ID`, and log one line per request.
+
+    The id is the client's `X-Request-ID` when it is usable, else a new one. It is set in the
+    `request_id` context variable (so every record logged while the request runs carries it,
+    error bodies included) and in `request.state.request_id`. The line, written when the answer
+    is complete, is at debug level for a success, warning for a 4xx and error for a 5xx, with
+    the method, path, status, duration and, for an error, its code.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope.get("headers", [])).get(REQUEST_ID_HEADER, b"").decode("latin-1")
+        rid = given if _CLIENT_ID.fullmatch(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = rid
+        token = request_id.set(rid)
+        status: int | None = None
+        error_body = bytearray()
+        started = time.perf_counter()
+
+        async def tagged(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message = {**message, "headers": [*message.get("headers", []), (REQUEST_ID_HEADER, rid.encode())]}
+            elif message["type"] == "http.response.body" and (status or 0) >= 400:
+                error_body.extend(message.get("body", b"")[: _ERROR_BODY_BYTES - len(error_body)])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tagged)
+        except Exception:
+            # A bug below: the client gets the ordinary 500 body with its id (unless an answer
+            # had begun), and the one line for this request carries the traceback.
+            if status is None:
+                await send_error(tagged, 500, "internal_error", "internal server error", path=scope.get("path", ""))
+            self._log(scope, 500, time.perf_counter() - started, "internal_error", failed=True)
+        else:
+            # No answer at all: the client left before there was one to give.
+            code = _error_code(bytes(error_body)) if status and status >= 400 else None
+            self._log(scope, status or CLIENT_GONE, time.perf_counter() - started, code)
+        finally:
+            request_id.reset(token)
+
+    @staticmethod
+    def _log(scope: Scope, status: int, seconds: float, code: str | None, *, failed: bool = False) -> None:
+        method, path = scope.get("method", ""), scope.get("path", "")
+        if status < 400 or (path in PROBES and status == 503 and not failed):
+            level = logging.DEBUG  # a probe's "not ready" is an answer, not a failure
+        else:
+            level = logging.WARNING if status < 500 else logging.ERROR
+        if not logger.isEnabledFor(level):
+            return
+        logger.log(
+            level,
+            "%s %s -> %d%s in %.1f ms",
+            method,
+            path,
+            status,
+            f" {code}" if code else "",
+            seconds * 1000,
+            exc_info=failed,
+            extra={
+                "method": method,
+                "path": path,
+                "status": status,
+                "duration_ms": round(seconds * 1000, 3),
+                "error_code": code,
+            },
+        )
+
+
+def _error_code(body: bytes) -> str | None:
+    """`error.code` of an error body (ours or OpenAI's), when it has one."""
+    try:
+        code = json.loads(body)["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return code if isinstance(code, str) else None

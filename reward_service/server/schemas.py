@@ -368,6 +368,9 @@ class ErrorInfo(BaseModel):
     code: str = Field(description="Stable machine-readable error kind.")
     message: str = Field(description="What happened and how to fix it.")
     details: list[ErrorDetail] = Field(default_factory=list)
+    request_id: str | None = Field(
+        None, description="The request's id, as in the X-Request-ID header: the client's, or one made for it."
+    )
 
 
 class ErrorResponse(BaseModel):
