@@ -16,15 +16,25 @@ from typing import Any
 import torch
 from safetensors import safe_open
 from torch import nn
-from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel
+from transformers import AutoModel, AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel
 from transformers.models.auto.configuration_auto import CONFIG_MAPPING
+from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING
 
 from ..config import Quantize
 from ..errors import CheckpointError
 from .formatting import ConversationEncoder
+from .heads import LM_HEAD_KEY, LmHeadRows, LogitTransform, ProjectionHead, lm_head_rows
 from .quantize import check_quantize, quantize_model
 from .scorer import Scorer
-from .spec import UNCERTAINTY_FILE, ModelSpec, build_spec
+from .spec import (
+    REWARD_CONFIG_FILE,
+    UNCERTAINTY_FILE,
+    ModelSpec,
+    attribute_names,
+    build_spec,
+    read_reward_config,
+    select_attributes,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -91,10 +101,25 @@ def load_reward_model(
     torch_dtype = resolve_dtype(dtype, torch_device)
     _warn_if_emulated(torch_device, torch_dtype)
     check_quantize(quantize, torch_device, torch_dtype)
-    model = _load_model(model_dir, torch_dtype, allow_pickle, trust_remote_code)
+    reward_config = read_reward_config(model_dir)
+    head_config = reward_config.get("head")
+    rows_config = head_config.get("lm_head_rows") if isinstance(head_config, dict) else None
+    if rows_config is None:
+        model = _load_model(model_dir, torch_dtype, allow_pickle, trust_remote_code)
+        score = _find_head(model, model_dir)
+        head: nn.Linear | ProjectionHead = score
+        outputs = _output_names(model_dir, config, score.out_features)
+    else:
+        rows = LmHeadRows.parse(rows_config, model_dir / REWARD_CONFIG_FILE)
+        model = _load_model(model_dir, torch_dtype, allow_pickle, trust_remote_code, backbone_only=True)
+        head = _lm_head(model_dir, model, rows)
+        outputs = rows.attributes
     model.to(torch_device)  # type: ignore[arg-type]
     model.eval().requires_grad_(False)
-    head = _find_head(model, model_dir)
+    head.to(torch_device)
+    attributes, chosen = select_attributes(outputs, reward_config, model_dir / REWARD_CONFIG_FILE)
+    if chosen is not None:
+        head = _chosen_outputs(head, chosen)
     quantize_model(model, quantize)  # the head lives outside the backbone and stays float32
 
     try:
@@ -107,14 +132,8 @@ def load_reward_model(
     model_limit = getattr(text_config, "max_position_embeddings", None)
     if isinstance(model_limit, int) and model_limit > 0:
         limit = min(limit, model_limit)
-    spec = build_spec(
-        model_dir,
-        id2label=config.get("id2label"),
-        num_labels=head.out_features,
-        max_tokens=limit,
-        weight_override=weights,
-    )
-    ensemble = _load_ensemble(model_dir, head) if spec.uncertainty else None
+    spec = build_spec(model_dir, attributes=attributes, max_tokens=limit, weight_override=weights)
+    ensemble = _load_ensemble(model_dir, head, len(outputs), chosen) if spec.uncertainty else None
     scorer = Scorer(model, head, pad_token_id=text_config.pad_token_id, pooling=spec.pooling, ensemble=ensemble)
     return RewardModel(
         spec=spec,
@@ -124,6 +143,68 @@ def load_reward_model(
         dtype=torch_dtype,
         quantize=quantize,
     )
+
+
+def _output_names(model_dir: Path, config: dict[str, Any], count: int) -> tuple[str, ...]:
+    try:
+        return attribute_names(config.get("id2label"), count)
+    except ValueError as exc:
+        raise CheckpointError(model_dir / "config.json", f"id2label: {exc}") from exc
+
+
+def _chosen_outputs(head: nn.Linear | ProjectionHead, chosen: list[int]) -> ProjectionHead:
+    """The head reduced to the outputs `chosen` (reward_config.json's `attributes`)."""
+    if isinstance(head, nn.Linear):
+        bias = None if head.bias is None else head.bias.detach()[chosen]
+        return ProjectionHead(head.weight.detach()[chosen], bias=bias)
+    combine = head.combine if head.combine is not None else torch.eye(len(head.rows), device=head.rows.device)
+    return ProjectionHead(head.rows, combine=combine[chosen], transform=head.transform, bias=head.bias)
+
+
+def _lm_head(model_dir: Path, backbone: PreTrainedModel, rows: LmHeadRows) -> ProjectionHead:
+    """A head of the LM-head rows `rows` names, checked against the architecture's own
+    `*ForCausalLM` output for the same rows (see `_check_against_causal_lm`)."""
+    text_config = backbone.config.get_text_config()
+    weight = lm_head_rows(model_dir, backbone, text_config, rows.ids)
+    logits = ProjectionHead(weight, transform=LogitTransform.of(text_config))
+    _check_against_causal_lm(model_dir, backbone, logits)
+    return ProjectionHead(weight, combine=rows.combine, transform=logits.transform)
+
+
+def _check_against_causal_lm(model_dir: Path, backbone: PreTrainedModel, logits: ProjectionHead) -> None:
+    """Our logits for the chosen rows must be the architecture's own: its `*ForCausalLM` class,
+    built around this backbone with an LM head of just these rows, runs a short probe, and the
+    logits at every position must match. An architecture that transforms logits in a way
+    `LogitTransform` does not know is refused here rather than scored wrongly."""
+    config = backbone.config
+    try:
+        causal_class: Any = MODEL_FOR_CAUSAL_LM_MAPPING[type(config)]
+    except KeyError:
+        raise CheckpointError(
+            model_dir, f"head.lm_head_rows needs a causal LM; transformers has none for {type(config).__name__}"
+        ) from None
+    with torch.device("meta"):
+        causal = causal_class(config)
+    setattr(causal, causal_class.base_model_prefix, backbone)
+    weight = logits.rows.to(next(backbone.parameters()).dtype)
+    causal.lm_head = nn.Linear(weight.shape[1], weight.shape[0], bias=False, device=weight.device, dtype=weight.dtype)
+    causal.lm_head.weight.data.copy_(weight)
+    probe = torch.arange(min(8, int(config.get_text_config().vocab_size)), device=weight.device).unsqueeze(0)
+    try:
+        with torch.inference_mode():
+            theirs = causal(input_ids=probe, use_cache=False).logits[0].float()  # [T, R]
+            ours = logits(backbone(input_ids=probe, use_cache=False).last_hidden_state[0])  # [T, R]
+    except Exception as exc:  # a class holding more than a backbone and an LM head
+        raise CheckpointError(
+            model_dir, f"head.lm_head_rows: could not check {causal_class.__name__}'s logits ({exc})"
+        ) from exc
+    tolerance = 1e-4 if weight.dtype == torch.float32 else 5e-2
+    if not torch.allclose(ours, theirs, atol=tolerance, rtol=tolerance):
+        raise CheckpointError(
+            model_dir,
+            f"head.lm_head_rows: {causal_class.__name__} transforms its logits in a way this service does not "
+            f"reproduce (max difference {(ours - theirs).abs().max().item():.3g}); its scores would be wrong",
+        )
 
 
 # /proc/cpuinfo flags of CPUs that multiply in these dtypes in hardware (x86, then Arm).
@@ -201,9 +282,14 @@ def _check_weight_files(model_dir: Path, allow_pickle: bool) -> None:
             raise CheckpointError(file, f"corrupt or truncated safetensors file ({exc})") from exc
 
 
-def _load_model(model_dir: Path, dtype: torch.dtype, allow_pickle: bool, trust_remote_code: bool) -> PreTrainedModel:
+def _load_model(
+    model_dir: Path, dtype: torch.dtype, allow_pickle: bool, trust_remote_code: bool, *, backbone_only: bool = False
+) -> PreTrainedModel:
+    """The `*ForSequenceClassification` model, or with `backbone_only` the bare backbone of a
+    checkpoint whose head we build ourselves (its LM head is then the one tensor left out)."""
+    loader = AutoModel if backbone_only else AutoModelForSequenceClassification
     try:
-        model, info = AutoModelForSequenceClassification.from_pretrained(
+        model, info = loader.from_pretrained(
             model_dir,
             dtype=dtype,
             use_safetensors=None if allow_pickle else True,
@@ -217,30 +303,45 @@ def _load_model(model_dir: Path, dtype: torch.dtype, allow_pickle: bool, trust_r
     problems = []
     if info.get("missing_keys"):
         problems.append(f"missing tensors {sorted(info['missing_keys'])}")
-    if info.get("unexpected_keys"):
-        problems.append(f"unexpected tensors {sorted(info['unexpected_keys'])}")
+    unexpected = set(info.get("unexpected_keys") or ()) - ({LM_HEAD_KEY} if backbone_only else set())
+    if unexpected:
+        problems.append(f"unexpected tensors {sorted(unexpected)}")
     if info.get("mismatched_keys"):
         shapes = [f"{key}: file {tuple(got)} vs config {tuple(want)}" for key, got, want in info["mismatched_keys"]]
         problems.append(f"wrong shapes {shapes}")
     if problems:
-        raise CheckpointError(model_dir, "weights do not match config.json: " + "; ".join(problems))
+        hint = ""
+        if not backbone_only and LM_HEAD_KEY in unexpected and any("score." in k for k in info["missing_keys"]):
+            hint = (
+                f"; this is a causal LM: to read its reward from LM-head logits, write {REWARD_CONFIG_FILE} "
+                'with {"head": {"lm_head_rows": {"reward": {"<vocabulary id>": 1.0}}}}'
+            )
+        raise CheckpointError(model_dir, "weights do not match config.json: " + "; ".join(problems) + hint)
     return model
 
 
-def _load_ensemble(model_dir: Path, head: nn.Linear) -> torch.Tensor:
-    """The ensemble of heads in UNCERTAINTY_FILE, [K, num_labels, hidden], checked against the head."""
+def _load_ensemble(
+    model_dir: Path, head: nn.Linear | ProjectionHead, outputs: int, chosen: list[int] | None
+) -> torch.Tensor:
+    """The ensemble of heads in UNCERTAINTY_FILE, [K, attributes, hidden], checked against the
+    head's outputs (and reduced to the `chosen` ones)."""
     path = model_dir / UNCERTAINTY_FILE
+    if isinstance(head, ProjectionHead) and (head.combine is not None or head.transform != LogitTransform()):
+        raise CheckpointError(path, "an ensemble of heads needs a plain linear score head")
     try:
         with safe_open(str(path), framework="pt") as handle:
             heads = handle.get_tensor("heads")
     except Exception as exc:  # safetensors raises its own types; a missing key is a KeyError
         raise CheckpointError(path, f"expected one tensor `heads` of shape [K, labels, hidden] ({exc})") from exc
-    want = (head.out_features, head.in_features)
+    want = (outputs, head.in_features)
     if heads.dim() != 3 or tuple(heads.shape[1:]) != want or heads.shape[0] < 2:
         raise CheckpointError(
             path, f"`heads` has shape {tuple(heads.shape)}; expected [K >= 2, {want[0]}, {want[1]}] for this head"
         )
-    return heads.float().to(head.weight.device)
+    if chosen is not None:
+        heads = heads[:, chosen]
+    device = head.weight.device if isinstance(head, nn.Linear) else head.rows.device
+    return heads.float().to(device)
 
 
 def _find_head(model: PreTrainedModel, model_dir: Path) -> nn.Linear:

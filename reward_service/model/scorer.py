@@ -19,6 +19,7 @@ from transformers import PreTrainedModel
 from ..engine.plan import BatchPlan, Row
 from . import forward, prefix
 from .forward import PaddingSide
+from .heads import ProjectionHead, linear_head_outputs
 from .spec import Pooling, ReadRule
 
 
@@ -31,7 +32,7 @@ class Scorer:
     def __init__(
         self,
         model: PreTrainedModel,
-        head: nn.Linear,
+        head: nn.Linear | ProjectionHead,
         *,
         pad_token_id: int | None,
         pooling: Pooling = "last_non_pad",
@@ -92,9 +93,16 @@ class Scorer:
     def score(self, plan: BatchPlan, *, padding_side: PaddingSide = "right") -> torch.Tensor:
         """Raw head outputs for each plan row, float32 on CPU, shape [len(plan.rows), num_labels].
 
-        No softmax or sigmoid: the head is a regression onto the attribute scale.
+        No softmax or sigmoid: the head is a regression onto the attribute scale. The head runs
+        in float32 whatever the backbone's dtype.
         """
-        return self.head(self.features(plan, padding_side=padding_side)).float().cpu()  # [N, L]
+        return self.outputs(self.features(plan, padding_side=padding_side)).cpu()  # [N, L]
+
+    def outputs(self, features: torch.Tensor) -> torch.Tensor:
+        """The head's float32 outputs for read hidden states [N, H] -> [N, L]."""
+        if isinstance(self.head, nn.Linear):
+            return linear_head_outputs(self.head, features)
+        return self.head(features)
 
     @torch.inference_mode()
     def score_with_spread(self, plan: BatchPlan) -> torch.Tensor:
@@ -102,7 +110,7 @@ class Scorer:
         if self.ensemble is None:
             raise ValueError("this checkpoint ships no ensemble of heads, so no uncertainty")
         features = self.features(plan)  # [N, H]
-        scores = self.head(features).float()  # [N, L]
+        scores = self.outputs(features)  # [N, L]
         heads = self.ensemble.to(features.device, torch.float32)  # [K, L, H]
         outputs = torch.einsum("nh,klh->nkl", features.float(), heads)  # [N, K, L]
         return torch.cat([scores, outputs.std(dim=1)], dim=1).cpu()  # [N, 2L]

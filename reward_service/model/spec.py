@@ -10,6 +10,16 @@ A model directory may hold `reward_config.json` beside the Hugging Face `config.
       "pooling": "last_non_pad"
     }
 
+Two more keys serve checkpoints whose head is not a plain `score` layer of as many outputs as
+attributes:
+
+- `attributes`: the head's outputs to report, by their `id2label` names, in that order (e.g.
+  the five HelpSteer2 attributes of Nemotron-4-340B-Reward's nine outputs). Only those are
+  reported, weighed and thresholded.
+- `head`: `{"lm_head_rows": {"reward": {"0": 1.0}}}` reads each attribute as a linear
+  combination of LM-head logits (vocabulary id -> coefficient) of a `*ForCausalLM` checkpoint
+  (see `heads.py`).
+
 `pooling` is where the head's output is read:
 
 - `last_non_pad` (default): the rightmost token whose id is not the config's `pad_token_id`
@@ -45,6 +55,8 @@ NEMOTRON_WEIGHTS: Mapping[str, float] = {
 }
 
 REWARD_CONFIG_FILE = "reward_config.json"
+REWARD_CONFIG_KEYS = ("name", "weights", "pooling", "attributes", "head")
+HEAD_KINDS = ("lm_head_rows",)
 UNCERTAINTY_FILE = "uncertainty.safetensors"
 AGGREGATE = "aggregate"
 Pooling = Literal["last_non_pad", "last_token"]
@@ -150,9 +162,9 @@ def read_reward_config(model_dir: Path) -> dict[str, object]:
         raise CheckpointError(path, f"not valid JSON ({exc})") from exc
     if not isinstance(data, dict):
         raise CheckpointError(path, "must hold a JSON object")
-    unknown = sorted(set(data) - {"weights", "pooling", "name"})
+    unknown = sorted(set(data) - set(REWARD_CONFIG_KEYS))
     if unknown:
-        raise CheckpointError(path, f"unknown key(s) {unknown}; accepted: name, weights, pooling")
+        raise CheckpointError(path, f"unknown key(s) {unknown}; accepted: {', '.join(REWARD_CONFIG_KEYS)}")
     pooling = data.get("pooling", "last_non_pad")
     if pooling not in POOLINGS:
         raise CheckpointError(path, f"pooling {pooling!r} is not one of {list(POOLINGS)}")
@@ -161,23 +173,44 @@ def read_reward_config(model_dir: Path) -> dict[str, object]:
         isinstance(weights, dict) and all(isinstance(v, int | float) for v in weights.values())
     ):
         raise CheckpointError(path, "weights must map attribute names to numbers")
+    attributes = data.get("attributes")
+    if attributes is not None and not (
+        isinstance(attributes, list) and attributes and all(isinstance(a, str) for a in attributes)
+    ):
+        raise CheckpointError(path, 'attributes must be a non-empty list of output names, e.g. ["helpfulness"]')
+    head = data.get("head")
+    if head is not None and not (isinstance(head, dict) and len(head) == 1 and set(head) <= set(HEAD_KINDS)):
+        raise CheckpointError(path, f"head must be an object with exactly one of the keys {list(HEAD_KINDS)}")
     return data
+
+
+def select_attributes(
+    outputs: tuple[str, ...], reward_config: Mapping[str, object], source: Path
+) -> tuple[tuple[str, ...], list[int] | None]:
+    """The attributes to report and their indices among the head's `outputs` (None: all of them)."""
+    chosen = reward_config.get("attributes")
+    if chosen is None:
+        return outputs, None
+    assert isinstance(chosen, list)  # read_reward_config checked the shape
+    unknown = [name for name in chosen if name not in outputs]
+    if unknown:
+        raise CheckpointError(
+            source, f"attributes: unknown output name(s) {unknown}; the head's outputs are {list(outputs)}"
+        )
+    if len(set(chosen)) != len(chosen):
+        raise CheckpointError(source, f"attributes: {chosen} names an output twice")
+    return tuple(chosen), [outputs.index(name) for name in chosen]
 
 
 def build_spec(
     model_dir: Path,
     *,
-    id2label: Mapping[int | str, str] | None,
-    num_labels: int,
+    attributes: tuple[str, ...],
     max_tokens: int,
     weight_override: Mapping[str, float] | None = None,
 ) -> ModelSpec:
-    """Combine config.json labels, reward_config.json and settings into a ModelSpec."""
+    """Combine the reported attributes, reward_config.json and settings into a ModelSpec."""
     reward_config = read_reward_config(model_dir)
-    try:
-        attributes = attribute_names(id2label, num_labels)
-    except ValueError as exc:
-        raise CheckpointError(model_dir / "config.json", f"id2label: {exc}") from exc
     source, weights = "defaults", default_weights(attributes)
     if "weights" in reward_config:
         source, weights = str(model_dir / REWARD_CONFIG_FILE), reward_config["weights"]  # type: ignore[assignment]
