@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSequenceC
 from reward_service.engine import BatchPlan
 from reward_service.errors import CheckpointError
 from reward_service.model.loading import RewardModel, load_reward_model
-from reward_service.model.spec import NEMOTRON_WEIGHTS
+from reward_service.model.spec import NEMOTRON_WEIGHTS, read_reward_config
 
 ATOL = 1e-4
 # Attribute -> {vocabulary id: coefficient}: one logit, and a difference of two (the
@@ -265,3 +266,49 @@ def test_with_a_bf16_backbone_the_head_runs_in_fp32(checkpoint: Any) -> None:
     torch.testing.assert_close(got, expected, rtol=0, atol=1e-6)
     in_bf16 = (hidden @ weight.T).float()
     assert (in_bf16 - expected).abs().max() > 1e-4, "the check cannot tell a bf16 head from an fp32 one"
+
+
+# --- the worked examples in models/examples ------------------------------------------------------
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "models" / "examples"
+
+
+def test_every_example_reward_config_is_accepted() -> None:
+    configs = sorted(EXAMPLES.glob("*/reward_config.json"))
+    assert len(configs) >= 3
+    for path in configs:
+        read_reward_config(path.parent)  # raises CheckpointError naming the file on any problem
+
+
+def test_the_nemotron_70b_example_scores_a_causal_lm_as_its_usage_reads_it(
+    tmp_path: Path, tokenizer_dir: Path
+) -> None:
+    directory = build_causal_lm(tmp_path / "llama", tokenizer_dir, "llama", tied=False)
+    shutil.copy(EXAMPLES / "llama-3.1-nemotron-70b-reward-hf" / "reward_config.json", directory)
+    model = load_reward_model(directory)
+    assert model.spec.attributes == ("reward",)
+    for conversation in CONVERSATIONS.values():
+        causal = AutoModelForCausalLM.from_pretrained(directory, dtype=torch.float32).eval()
+        ids = chat_ids(AutoTokenizer.from_pretrained(directory), conversation)
+        with torch.inference_mode():
+            expected = causal(input_ids=torch.tensor([ids])).logits[0, -1, 0].item()
+        assert service_scores(model, [conversation])[0]["reward"] == pytest.approx(expected, abs=ATOL)
+
+
+def test_the_nemotron_340b_example_reports_the_five_trained_outputs(tmp_path: Path, tokenizer_dir: Path) -> None:
+    directory = make_checkpoint(tmp_path / "nemotron", "nemotron", tokenizer_dir=tokenizer_dir, num_labels=9)
+    fragment = json.loads((EXAMPLES / "nemotron-4-340b-reward-hf" / "config-fragment.json").read_text())
+    config = json.loads((directory / "config.json").read_text())
+    config.update(fragment, label2id={name: int(i) for i, name in fragment["id2label"].items()})
+    (directory / "config.json").write_text(json.dumps(config))
+    shutil.copy(EXAMPLES / "nemotron-4-340b-reward-hf" / "reward_config.json", directory)
+    model = load_reward_model(directory)
+    assert model.spec.attributes == ("helpfulness", "correctness", "coherence", "complexity", "verbosity")
+    assert dict(model.spec.weights) == dict(NEMOTRON_WEIGHTS)
+    reference = AutoModelForSequenceClassification.from_pretrained(directory, dtype=torch.float32).eval()
+    tokenizer = AutoTokenizer.from_pretrained(directory)
+    conversation = CONVERSATIONS["system_multi_turn"]
+    with torch.inference_mode():
+        logits = reference(input_ids=torch.tensor([chat_ids(tokenizer, conversation)])).logits[0]
+    got = service_scores(model, [conversation])[0]
+    assert list(got.values()) == pytest.approx(logits[4:].tolist(), abs=ATOL)
