@@ -19,10 +19,18 @@ import pytest
 import torch
 from checkpoints import CONVERSATIONS, HIDDEN, Reference, chat_ids, load_tokenizer, make_checkpoint
 from safetensors import safe_open
-from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
+from safetensors.torch import save_file
+from test_gated_head import ReferenceRewardModelWithGating
+from transformers import (
+    AutoConfig,
+    AutoModelForCausalLM,
+    AutoModelForSequenceClassification,
+    AutoTokenizer,
+    LlamaConfig,
+)
 
 from reward_service.engine import BatchPlan
-from reward_service.errors import CheckpointError
+from reward_service.errors import CheckpointError, InvalidInput
 from reward_service.model.loading import RewardModel, load_reward_model
 from reward_service.model.spec import NEMOTRON_WEIGHTS, read_reward_config
 
@@ -280,9 +288,7 @@ def test_every_example_reward_config_is_accepted() -> None:
         read_reward_config(path.parent)  # raises CheckpointError naming the file on any problem
 
 
-def test_the_nemotron_70b_example_scores_a_causal_lm_as_its_usage_reads_it(
-    tmp_path: Path, tokenizer_dir: Path
-) -> None:
+def test_the_nemotron_70b_example_scores_a_causal_lm_as_its_usage_reads_it(tmp_path: Path, tokenizer_dir: Path) -> None:
     directory = build_causal_lm(tmp_path / "llama", tokenizer_dir, "llama", tied=False)
     shutil.copy(EXAMPLES / "llama-3.1-nemotron-70b-reward-hf" / "reward_config.json", directory)
     model = load_reward_model(directory)
@@ -312,3 +318,96 @@ def test_the_nemotron_340b_example_reports_the_five_trained_outputs(tmp_path: Pa
         logits = reference(input_ids=torch.tensor([chat_ids(tokenizer, conversation)])).logits[0]
     got = service_scores(model, [conversation])[0]
     assert list(got.values()) == pytest.approx(logits[4:].tolist(), abs=ATOL)
+
+
+# --- ArmoRM's gated head through the whole service ------------------------------------------------
+
+
+def gated_checkpoint(directory: Path, tokenizer_dir: Path, **head: object) -> tuple[Path, Any, tuple[int, ...]]:
+    """An ArmoRM-layout checkpoint (backbone under `model.`, the published head's tensor names)
+    with the test tokenizer; the gate pattern is what the template writes before the response."""
+    tokenizer = load_tokenizer(tokenizer_dir, "chatml")
+    pattern = tuple(tokenizer("<|im_end|>\n<|im_start|>assistant\n", add_special_tokens=False)["input_ids"])
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=HIDDEN,
+        intermediate_size=2 * HIDDEN,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+        initializer_range=0.2,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+    )
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(3)
+        reference = ReferenceRewardModelWithGating(config, 19, temperature=10.0, hidden_dim=16, n_hidden=2).eval()
+        with torch.no_grad():
+            reference.regression_layer.weight.normal_(0.0, 1.0 / math.sqrt(HIDDEN))
+            for layer in reference.gating.layers:
+                layer.weight.normal_(0.0, 2.0 / math.sqrt(layer.in_features))
+            reference.gating.logit_scale.fill_(2.5)
+            reference.reward_transform_matrix.add_(0.3 * torch.randn(19, 19))
+    directory.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in reference.state_dict().items()}, str(directory / "model.safetensors"))
+    config_json = {**config.to_dict(), "architectures": ["LlamaForRewardModelWithGating"], "gating_hidden_dim": 16}
+    config_json["gating_n_hidden"] = 2
+    (directory / "config.json").write_text(json.dumps(config_json))
+    tokenizer.save_pretrained(directory)
+    (directory / "reward_config.json").write_text(json.dumps({"head": {"gated": {"gating_tokens": pattern, **head}}}))
+    return directory, reference, pattern
+
+
+def test_a_gated_head_scores_as_its_published_structure(tmp_path: Path, tokenizer_dir: Path) -> None:
+    directory, reference, pattern = gated_checkpoint(tmp_path / "armorm", tokenizer_dir)
+    model = load_reward_model(directory)
+    assert model.spec.attributes[:5] == tuple(f"helpsteer-{a}" for a in NEMOTRON_WEIGHTS)
+    assert model.spec.attributes[-1] == "score" and len(model.spec.attributes) == 20
+    assert dict(model.spec.weights) == {name: float(name == "score") for name in model.spec.attributes}
+    assert model.scorer.sharing_refused() is not None
+    conversations = [c for c in CONVERSATIONS.values() if c[-2]["role"] == "user"]
+    tokenizer = AutoTokenizer.from_pretrained(directory)
+    for conversation, scores in zip(conversations, service_scores(model, conversations), strict=True):
+        rewards, score = reference(chat_ids(tokenizer, conversation), pattern)
+        assert list(scores.values())[:19] == pytest.approx(rewards.tolist(), abs=1e-5)
+        assert scores["score"] == pytest.approx(score.item(), abs=1e-5)
+
+
+def test_a_gated_head_reports_a_chosen_subset(tmp_path: Path, tokenizer_dir: Path) -> None:
+    directory, _, _ = gated_checkpoint(tmp_path / "armorm", tokenizer_dir)
+    full = service_scores(load_reward_model(directory), [CONVERSATIONS["single_turn"]])[0]
+    config = json.loads((directory / "reward_config.json").read_text())
+    config["attributes"] = ["helpsteer-correctness", "score"]
+    (directory / "reward_config.json").write_text(json.dumps(config))
+    model = load_reward_model(directory)
+    assert model.spec.attributes == ("helpsteer-correctness", "score")
+    part = service_scores(model, [CONVERSATIONS["single_turn"]])[0]
+    assert part == pytest.approx({k: full[k] for k in part}, abs=1e-6)
+
+
+def test_a_conversation_without_the_gate_marker_is_refused_naming_the_item(tmp_path: Path, tokenizer_dir: Path) -> None:
+    directory, _, _ = gated_checkpoint(tmp_path / "armorm", tokenizer_dir)
+    model = load_reward_model(directory)
+    ok = CONVERSATIONS["single_turn"]
+    alone = [{"role": "assistant", "content": "Hello."}]  # no turn before it: no end-of-turn marker
+    with pytest.raises(InvalidInput) as raised:
+        model.encoder.encode_many([ok, alone], max_tokens=512)
+    assert raised.value.item == 1 and "assistant turn" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("head", "needle"),
+    [
+        ({"objectives": ["a", "b"]}, "names 2 objectives; the head has 19"),
+        ({"colour": 1}, "unknown key(s) ['colour']"),
+    ],
+)
+def test_bad_gated_options_fail_at_start(
+    tmp_path: Path, tokenizer_dir: Path, head: dict[str, object], needle: str
+) -> None:
+    directory, _, _ = gated_checkpoint(tmp_path / "armorm", tokenizer_dir, **head)
+    with pytest.raises(CheckpointError) as raised:
+        load_reward_model(directory)
+    assert "reward_config.json" in str(raised.value) and needle in str(raised.value)

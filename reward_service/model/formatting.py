@@ -11,7 +11,7 @@ own special tokens (its BOS/EOS, as it is configured to add them).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -45,9 +45,16 @@ def plain_format(messages: Conversation) -> str:
 class ConversationEncoder:
     """Formats and tokenizes conversations for one tokenizer; `rule` says where rows are read."""
 
-    def __init__(self, tokenizer: PreTrainedTokenizerBase, rule: ReadRule) -> None:
+    def __init__(
+        self,
+        tokenizer: PreTrainedTokenizerBase,
+        rule: ReadRule,
+        *,
+        check: Callable[[Sequence[int]], str | None] | None = None,
+    ) -> None:
         self.tokenizer = tokenizer
         self.rule = rule
+        self.check = check  # why a row cannot be scored by the model's head, or None
         self.has_template = bool(getattr(tokenizer, "chat_template", None))
 
     def format(self, messages: Conversation) -> str:
@@ -78,7 +85,13 @@ class ConversationEncoder:
             except InvalidInput as exc:
                 raise InvalidInput(exc.problem, item=index, field=exc.field) from exc
         ids = self.tokenizer(texts, add_special_tokens=not self.has_template)["input_ids"]
-        return [self._fit(index, row, max_tokens, truncation) for index, row in enumerate(ids)]
+        encoded = [self._fit(index, row, max_tokens, truncation) for index, row in enumerate(ids)]
+        if self.check is not None:
+            for index, item in enumerate(encoded):
+                problem = self.check(item.token_ids)
+                if problem is not None:
+                    raise InvalidInput(problem, item=index, field=("messages",))
+        return encoded
 
     def _fit(self, index: int, row: list[int], max_tokens: int, truncation: Truncation) -> Encoded:
         if len(row) <= max_tokens:

@@ -23,6 +23,7 @@ from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING
 from ..config import Quantize
 from ..errors import CheckpointError
 from .formatting import ConversationEncoder
+from .gated import GATED_SCORE, GatedHead, GatedOptions, is_head_key, load_gated_head
 from .heads import LM_HEAD_KEY, LmHeadRows, LogitTransform, ProjectionHead, lm_head_rows
 from .quantize import check_quantize, quantize_model
 from .scorer import Scorer
@@ -103,23 +104,28 @@ def load_reward_model(
     check_quantize(quantize, torch_device, torch_dtype)
     reward_config = read_reward_config(model_dir)
     head_config = reward_config.get("head")
-    rows_config = head_config.get("lm_head_rows") if isinstance(head_config, dict) else None
-    if rows_config is None:
-        model = _load_model(model_dir, torch_dtype, allow_pickle, trust_remote_code)
-        score = _find_head(model, model_dir)
-        head: nn.Linear | ProjectionHead = score
-        outputs = _output_names(model_dir, config, score.out_features)
-    else:
-        rows = LmHeadRows.parse(rows_config, model_dir / REWARD_CONFIG_FILE)
+    kind, options = next(iter(head_config.items())) if isinstance(head_config, dict) else ("score", None)
+    head_weights = None
+    if kind == "lm_head_rows":
+        rows = LmHeadRows.parse(options, model_dir / REWARD_CONFIG_FILE)
         model = _load_model(model_dir, torch_dtype, allow_pickle, trust_remote_code, backbone_only=True)
-        head = _lm_head(model_dir, model, rows)
+        head: nn.Linear | ProjectionHead | GatedHead = _lm_head(model_dir, model, rows)
         outputs = rows.attributes
+    elif kind == "gated":
+        gated = GatedOptions.parse(options, config, model_dir / REWARD_CONFIG_FILE)
+        model = _load_model(model_dir, torch_dtype, allow_pickle, trust_remote_code, backbone_only=True)
+        head = load_gated_head(model_dir, gated.config, hidden_size=model.config.get_text_config().hidden_size)
+        outputs, head_weights = gated.outputs, {GATED_SCORE: 1.0}
+    else:
+        model = _load_model(model_dir, torch_dtype, allow_pickle, trust_remote_code)
+        head = _find_head(model, model_dir)
+        outputs = _output_names(model_dir, config, head.out_features)
     model.to(torch_device)  # type: ignore[arg-type]
     model.eval().requires_grad_(False)
     head.to(torch_device)
     attributes, chosen = select_attributes(outputs, reward_config, model_dir / REWARD_CONFIG_FILE)
-    if chosen is not None:
-        head = _chosen_outputs(head, chosen)
+    if head_weights is not None and GATED_SCORE not in attributes:
+        head_weights = None
     quantize_model(model, quantize)  # the head lives outside the backbone and stays float32
 
     try:
@@ -132,12 +138,21 @@ def load_reward_model(
     model_limit = getattr(text_config, "max_position_embeddings", None)
     if isinstance(model_limit, int) and model_limit > 0:
         limit = min(limit, model_limit)
-    spec = build_spec(model_dir, attributes=attributes, max_tokens=limit, weight_override=weights)
+    spec = build_spec(
+        model_dir, attributes=attributes, max_tokens=limit, weight_override=weights, head_weights=head_weights
+    )
     ensemble = _load_ensemble(model_dir, head, len(outputs), chosen) if spec.uncertainty else None
-    scorer = Scorer(model, head, pad_token_id=text_config.pad_token_id, pooling=spec.pooling, ensemble=ensemble)
+    scorer = Scorer(
+        model,
+        head,
+        pad_token_id=text_config.pad_token_id,
+        pooling=spec.pooling,
+        ensemble=ensemble,
+        select=chosen,
+    )
     return RewardModel(
         spec=spec,
-        encoder=ConversationEncoder(tokenizer, scorer.rule),
+        encoder=ConversationEncoder(tokenizer, scorer.rule, check=scorer.row_problem),
         scorer=scorer,
         device=torch_device,
         dtype=torch_dtype,
@@ -150,15 +165,6 @@ def _output_names(model_dir: Path, config: dict[str, Any], count: int) -> tuple[
         return attribute_names(config.get("id2label"), count)
     except ValueError as exc:
         raise CheckpointError(model_dir / "config.json", f"id2label: {exc}") from exc
-
-
-def _chosen_outputs(head: nn.Linear | ProjectionHead, chosen: list[int]) -> ProjectionHead:
-    """The head reduced to the outputs `chosen` (reward_config.json's `attributes`)."""
-    if isinstance(head, nn.Linear):
-        bias = None if head.bias is None else head.bias.detach()[chosen]
-        return ProjectionHead(head.weight.detach()[chosen], bias=bias)
-    combine = head.combine if head.combine is not None else torch.eye(len(head.rows), device=head.rows.device)
-    return ProjectionHead(head.rows, combine=combine[chosen], transform=head.transform, bias=head.bias)
 
 
 def _lm_head(model_dir: Path, backbone: PreTrainedModel, rows: LmHeadRows) -> ProjectionHead:
@@ -303,7 +309,12 @@ def _load_model(
     problems = []
     if info.get("missing_keys"):
         problems.append(f"missing tensors {sorted(info['missing_keys'])}")
-    unexpected = set(info.get("unexpected_keys") or ()) - ({LM_HEAD_KEY} if backbone_only else set())
+    # A backbone alone leaves out the LM head and a gated head's tensors, read separately.
+    unexpected = {
+        key
+        for key in info.get("unexpected_keys") or ()
+        if not (backbone_only and (key == LM_HEAD_KEY or is_head_key(key)))
+    }
     if unexpected:
         problems.append(f"unexpected tensors {sorted(unexpected)}")
     if info.get("mismatched_keys"):
@@ -321,12 +332,12 @@ def _load_model(
 
 
 def _load_ensemble(
-    model_dir: Path, head: nn.Linear | ProjectionHead, outputs: int, chosen: list[int] | None
+    model_dir: Path, head: nn.Linear | ProjectionHead | GatedHead, outputs: int, chosen: list[int] | None
 ) -> torch.Tensor:
     """The ensemble of heads in UNCERTAINTY_FILE, [K, attributes, hidden], checked against the
     head's outputs (and reduced to the `chosen` ones)."""
     path = model_dir / UNCERTAINTY_FILE
-    if isinstance(head, ProjectionHead) and (head.combine is not None or head.transform != LogitTransform()):
+    if not isinstance(head, nn.Linear):
         raise CheckpointError(path, "an ensemble of heads needs a plain linear score head")
     try:
         with safe_open(str(path), framework="pt") as handle:
@@ -340,8 +351,7 @@ def _load_ensemble(
         )
     if chosen is not None:
         heads = heads[:, chosen]
-    device = head.weight.device if isinstance(head, nn.Linear) else head.rows.device
-    return heads.float().to(device)
+    return heads.float().to(head.weight.device)
 
 
 def _find_head(model: PreTrainedModel, model_dir: Path) -> nn.Linear:

@@ -19,6 +19,7 @@ from transformers import PreTrainedModel
 from ..engine.plan import BatchPlan, Row
 from . import forward, prefix
 from .forward import PaddingSide
+from .gated import GatedHead, gate_position
 from .heads import ProjectionHead, linear_head_outputs
 from .spec import Pooling, ReadRule
 
@@ -32,15 +33,18 @@ class Scorer:
     def __init__(
         self,
         model: PreTrainedModel,
-        head: nn.Linear | ProjectionHead,
+        head: nn.Linear | ProjectionHead | GatedHead,
         *,
         pad_token_id: int | None,
         pooling: Pooling = "last_non_pad",
         ensemble: torch.Tensor | None = None,
+        select: Sequence[int] | None = None,
     ) -> None:
         self.model = model
         self.backbone = model.base_model
         self.head = head
+        # The head's outputs that are reported, in order (reward_config.json's `attributes`).
+        self.select = None if select is None else list(select)
         # [K, num_labels, hidden]: heads fitted on resamples of the training data; their spread
         # at a row is its uncertainty. None: the checkpoint ships none.
         self.ensemble = ensemble
@@ -59,29 +63,55 @@ class Scorer:
 
     @property
     def num_labels(self) -> int:
+        if self.select is not None:
+            return len(self.select)
+        if isinstance(self.head, GatedHead):
+            return self.head.num_objectives + 1
         return self.head.out_features
 
     def sharing_refused(self) -> str | None:
         """Why this model cannot reuse a prefix cache exactly (the engine must not share), or None."""
+        if isinstance(self.head, GatedHead):
+            return "the gated head also reads the assistant-turn marker, which a shared prefix would hide"
         return prefix.config_unsupported_reason(self.backbone.config)
+
+    def row_problem(self, token_ids: Sequence[int]) -> str | None:
+        """Why a conversation's ids cannot be scored by this head, or None (checked at encoding)."""
+        if isinstance(self.head, GatedHead) and self._gate(token_ids) is None:
+            return (
+                "lacks the token sequence that marks the assistant turn, which the gated head reads "
+                "(the end of a turn before the scored response)"
+            )
+        return None
+
+    def _gate(self, token_ids: Sequence[int]) -> int | None:
+        assert isinstance(self.head, GatedHead)
+        return gate_position(token_ids, self.head.config.gating_tokens)
 
     def row(self, token_ids: Sequence[int]) -> Row:
         return self.rule.row(token_ids)
 
     @torch.inference_mode()
     def features(self, plan: BatchPlan, *, padding_side: PaddingSide = "right") -> torch.Tensor:
-        """The backbone's last hidden state at each plan row's read position, [len(plan.rows), hidden]."""
-        if plan.split:
+        """The backbone's last hidden state at each plan row's read position, [len(plan.rows), hidden]
+        (a gated head's: followed by the state at its gate position, [len(plan.rows), 2 x hidden])."""
+        gated = isinstance(self.head, GatedHead)
+        if plan.split and not gated:
             return prefix.shared_hidden(self.backbone, plan, fill_id=self.fill_id, device=self.device)
         features: torch.Tensor | None = None
-        for chunk in plan.passes:
+        for chunk in plan.passes if not plan.split else (tuple(range(len(plan.rows))),):
+            rows = [plan.rows[i] for i in chunk]
+            gates = [self._gate(row.ids) for row in rows] if gated else None
+            if gates is not None and None in gates:
+                raise ValueError("a row lacks the gated head's assistant-turn marker")
             hidden = forward.padded_hidden(
                 self.backbone,
-                [plan.rows[i] for i in chunk],
+                rows,
                 fill_id=self.fill_id,
                 device=self.device,
                 padding_side=padding_side,
-            )  # [n, H]
+                also_at=gates,  # type: ignore[arg-type]  # no None left
+            )  # [n, H], or [n, 2H]: the read state, then the gate's
             if features is None:
                 features = hidden.new_empty((len(plan.rows), hidden.shape[-1]))  # [N, H]
             features[list(chunk)] = hidden
@@ -99,10 +129,15 @@ class Scorer:
         return self.outputs(self.features(plan, padding_side=padding_side)).cpu()  # [N, L]
 
     def outputs(self, features: torch.Tensor) -> torch.Tensor:
-        """The head's float32 outputs for read hidden states [N, H] -> [N, L]."""
+        """The head's float32 outputs for read hidden states [N, H] -> [N, L] (the reported ones)."""
         if isinstance(self.head, nn.Linear):
-            return linear_head_outputs(self.head, features)
-        return self.head(features)
+            out = linear_head_outputs(self.head, features)
+        elif isinstance(self.head, GatedHead):
+            read, gate = features.chunk(2, dim=1)
+            out = self.head(read, gate)
+        else:
+            out = self.head(features)
+        return out if self.select is None else out[:, self.select]
 
     @torch.inference_mode()
     def score_with_spread(self, plan: BatchPlan) -> torch.Tensor:

@@ -18,7 +18,8 @@ attributes:
   reported, weighed and thresholded.
 - `head`: `{"lm_head_rows": {"reward": {"0": 1.0}}}` reads each attribute as a linear
   combination of LM-head logits (vocabulary id -> coefficient) of a `*ForCausalLM` checkpoint
-  (see `heads.py`).
+  (see `heads.py`); `{"gated": {"gating_tokens": [...], "objectives": [...]}}` reads ArmoRM's
+  gated multi-objective head (see `gated.py`).
 
 `pooling` is where the head's output is read:
 
@@ -56,7 +57,7 @@ NEMOTRON_WEIGHTS: Mapping[str, float] = {
 
 REWARD_CONFIG_FILE = "reward_config.json"
 REWARD_CONFIG_KEYS = ("name", "weights", "pooling", "attributes", "head")
-HEAD_KINDS = ("lm_head_rows",)
+HEAD_KINDS = ("lm_head_rows", "gated")
 UNCERTAINTY_FILE = "uncertainty.safetensors"
 AGGREGATE = "aggregate"
 Pooling = Literal["last_non_pad", "last_token"]
@@ -208,10 +209,12 @@ def build_spec(
     attributes: tuple[str, ...],
     max_tokens: int,
     weight_override: Mapping[str, float] | None = None,
+    head_weights: Mapping[str, float] | None = None,
 ) -> ModelSpec:
-    """Combine the reported attributes, reward_config.json and settings into a ModelSpec."""
+    """Combine the reported attributes, reward_config.json and settings into a ModelSpec.
+    `head_weights` are the head's own default weights (a gated head's: its score alone)."""
     reward_config = read_reward_config(model_dir)
-    source, weights = "defaults", default_weights(attributes)
+    source, weights = "defaults", dict(head_weights or default_weights(attributes))
     if "weights" in reward_config:
         source, weights = str(model_dir / REWARD_CONFIG_FILE), reward_config["weights"]  # type: ignore[assignment]
     if weight_override:
