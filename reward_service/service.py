@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import logging
 import math
 import time
@@ -85,9 +86,24 @@ def resolve_weights(spec: ModelSpec, weights: Mapping[str, float] | None) -> dic
     if weights is None:
         return dict(spec.weights)
     try:
-        return check_weights(weights, spec.attributes)
+        return check_request_weights(weights, spec.attributes)
     except ValueError as exc:
         raise InvalidInput(f"weights: {exc}", field=("weights",)) from exc
+
+
+def check_request_weights(weights: Mapping[str, float], attributes: tuple[str, ...]) -> dict[str, float]:
+    """A request's weights, checked as `check_weights` does and refused when empty: an empty
+    mapping would weigh every attribute 0 and so make every aggregate 0. Raises ValueError.
+
+    The one rule for the API, the pipelines (local or remote) and so the Python client's calls.
+    """
+    if not weights:
+        example = json.dumps({attributes[0]: 1.0})
+        raise ValueError(
+            f"is empty, which would weigh every attribute 0: name at least one of {list(attributes)} "
+            f"with its weight (e.g. {example}), or leave weights out for the model's defaults"
+        )
+    return check_weights(weights, attributes)
 
 
 def check_thresholds(spec: ModelSpec, thresholds: Mapping[str, Bounds] | None) -> dict[str, Bounds]:

@@ -508,6 +508,10 @@ BAD_INPUTS: dict[str, Bad] = {
                                "invalid_request", ["items", 1], ("item 1", str(MAX_CHARS))),
     "unknown weight attribute": Bad({"items": [GOOD], "weights": {"helpfulness": 1.0, "charm": 2.0}}, 422,
                                     "invalid_request", ["weights"], ("charm",)),
+    "empty weights": Bad({"items": [GOOD], "weights": {}}, 422, "invalid_request", ["weights"],
+                         ("weights: is empty", "every attribute 0", str(ATTRIBUTES), "leave weights out")),
+    "a weight of true": Bad({"items": [GOOD], "weights": {"helpfulness": True}}, 422, "invalid_request",
+                            ["weights", "helpfulness"], ("weights.helpfulness: must be a number, not true",)),
     "NaN weight": Bad(raw('{"items": [GOOD], "weights": {"helpfulness": NaN}}'),
                       422, "invalid_request", ["weights", "helpfulness"], ("weights.helpfulness", "finite")),
     "Infinity weight": Bad(raw('{"items": [GOOD], "weights": {"verbosity": -Infinity}}'),
@@ -547,6 +551,82 @@ def test_bad_input_is_a_4xx_naming_the_field(model: RewardModel, case: Bad) -> N
         assert error["details"][0]["loc"] == case.loc
     for text in case.says:
         assert text in error["message"], error["message"]
+
+
+def test_empty_weights_are_refused_on_rank_too(model: RewardModel) -> None:
+    """`weights: {}` would make every aggregate 0: /rank refuses it as /score does, in the same words."""
+
+    async def body() -> tuple[httpx.Response, httpx.Response]:
+        async with serve(settings(), model) as server:
+            rank = await server.client.post("/rank", json={"prompt": "Hi", "responses": ["a", "b"], "weights": {}})
+            return rank, await server.score({"items": [GOOD], "weights": {}})
+
+    rank, score = run(body())
+    error = assert_error(rank, 422, "invalid_request")
+    assert error["details"][0]["loc"] == ["weights"]
+    assert error["message"] == assert_error(score, 422, "invalid_request")["message"]
+
+
+SCORE_BODY = json.dumps({"items": [GOOD]}).encode()
+RANK_BODY = json.dumps({"prompt": "Hi", "responses": ["a", "b"]}).encode()
+CHAT_BODY = json.dumps({"model": "m", "messages": CONVERSATIONS["very_short"]}).encode()
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", None, "application/x-www-form-urlencoded", "text/json"])
+def test_a_body_not_sent_as_json_is_415_saying_what_to_send(model: RewardModel, content_type: str | None) -> None:
+    """A JSON body sent as another media type, or with none, is 415 saying to send
+    `Content-Type: application/json`, on /score, /rank and (in OpenAI's error body) /v1."""
+    headers = {} if content_type is None else {"content-type": content_type}
+
+    async def body() -> list[httpx.Response]:
+        async with serve(settings(served_model_names=["m"]), model) as server:
+            return [
+                await server.client.post(path, content=content, headers=headers)
+                for path, content in (("/score", SCORE_BODY), ("/rank", RANK_BODY), ("/v1/chat/completions", CHAT_BODY))
+            ]
+
+    score, rank, chat = run(body())
+    if content_type is None:
+        assert "content-type" not in score.request.headers  # httpx sends none with raw bytes
+    for response in (score, rank):
+        error = assert_error(response, 415, "unsupported_media_type")
+        assert "'Content-Type: application/json'" in error["message"]
+        assert (repr(content_type) if content_type else "without a Content-Type") in error["message"]
+        assert error["details"] == []
+    assert chat.status_code == 415
+    openai_error = {"message": error["message"], "type": "invalid_request_error", "param": None}
+    assert chat.json() == {"error": {**openai_error, "code": "unsupported_media_type"}}
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json; charset=utf-8", "Application/JSON", "application/vnd.api+json"]
+)
+def test_json_media_types_with_parameters_or_a_suffix_are_read(model: RewardModel, content_type: str) -> None:
+    async def body() -> list[httpx.Response]:
+        async with serve(settings(), model) as server:
+            headers = {"content-type": content_type}
+            return [
+                await server.client.post(path, content=content, headers=headers)
+                for path, content in (("/score", SCORE_BODY), ("/rank", RANK_BODY))
+            ]
+
+    for response in run(body()):
+        assert response.status_code == 200, response.text
+
+
+def test_an_empty_body_of_any_media_type_is_a_missing_body(model: RewardModel) -> None:
+    """No body is a 422 naming `body`, whatever the Content-Type: the 415 is for a body not read."""
+
+    async def body() -> list[httpx.Response]:
+        async with serve(settings(), model) as server:
+            return [
+                await server.client.post("/score", content=b"", headers=headers)
+                for headers in ({"content-type": "text/plain"}, {}, {"content-type": "application/json"})
+            ]
+
+    for response in run(body()):
+        error = assert_error(response, 422, "invalid_request")
+        assert error["details"][0]["loc"] == []
 
 
 def test_body_over_the_limit_is_413(model: RewardModel) -> None:

@@ -22,27 +22,35 @@ it) into a body, so this file alone and the whole suite would send different cas
 summary prints a digest of every case sent, equal across those runs. Every problem is
 reported with the exact body, so any one reproduces outside the suite.
 
-Every response goes through schemathesis' checks (no 5xx; status documented for the route;
-content type; body valid by that status' schema, ErrorResponse included; invalid data
-rejected with a 4xx) and through our own: any error body, documented status or not, is an
-ErrorResponse; a 200 answers every item of its request exactly once, in order. Failures are
-collected rather than raised at the first one, so one run reports every distinct problem,
-each with a curl line that reproduces it; the tests below then assert on the collection.
+Every response goes through every one of schemathesis' checks (no 5xx; status documented for
+the route; content type; body valid by that status' schema, ErrorResponse included; invalid
+data rejected with a 4xx; valid data accepted: 2xx, or 413/429/503, which answer a body's size
+or the server's load, never its validity; and the rest) and through our own: any error body,
+documented status or not, is an ErrorResponse; a 200 answers every item of its request
+exactly once, in order. Failures are collected rather than raised at the first one, so one
+run reports every distinct problem, each with a curl line that reproduces it; the tests
+below then assert on the collection.
 
 Hand-picked hostile bodies the generator cannot produce (bytes that are not UTF-8, lone
 surrogates spelled as JSON escapes, deep nesting) get the same treatment, one test each.
 
-`positive_data_acceptance` is not run: the request schemas cannot say everything the server
-checks (exactly one of `prompt`+`response` or `messages`, non-blank responses, known
-attribute names, the limits above), so a schema-valid body may rightly be answered 422/413.
+Valid data must be accepted, so the spec says all that JSON Schema can of what the server
+checks (`reward_service.server.contract`). What it cannot say is in its descriptions, and a
+positive case is brought within those rules before it is sent (`Unsaid`): user and assistant
+turns alternating, ending with the right turn; a whole conversation within the characters and
+tokens per item; `min` not over `max`; weights that keep the aggregate finite. The body sent
+must still be valid by the spec (checked: a "conform" problem otherwise), so every positive
+case still tests that what the spec allows, the server takes.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import importlib.util
 import inspect
 import json
+import math
 import sys
 import time
 from collections import Counter
@@ -55,24 +63,16 @@ import jsonschema_rs  # comes with schemathesis, which validates with it too
 import pytest
 import requests
 import schemathesis
-from checkpoints import CheckpointFactory
+from checkpoints import CheckpointFactory, chat_ids
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis.internal.conjecture import providers
 from hypothesis.internal.constants_ast import Constants
 from schemathesis import Case, GenerationMode
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.core import NotSet
 from schemathesis.errors import FailureGroup
 from schemathesis.python import asgi
-from schemathesis.specs.openapi.checks import (
-    allow_header_conformance,
-    content_type_conformance,
-    negative_data_rejection,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-    unsupported_method,
-)
+from transformers import AutoTokenizer
 
 from reward_service.config import Settings
 from reward_service.server.app import ROUTES, create_app
@@ -117,16 +117,10 @@ CALL_TIMEOUT = 10.0  # seconds; a case not answered by then is recorded as lost
 # What negative data may be answered with: schemathesis' defaults plus 413 (a body over
 # max_body_bytes is refused before it is parsed, whatever it holds).
 REJECTION_STATUSES = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    negative_data_rejection,
-    unsupported_method,
-    allow_header_conformance,
-]
+# What valid data may be answered with: a score, or a refusal for size (a body over
+# max_body_bytes: JSON Schema cannot bound a body's bytes) or load (429 queue full, 503 not
+# ready or shutting down). Never 422: the spec says what is valid.
+ACCEPTANCE_STATUSES = ["2xx", "413", "429", "503"]
 
 
 @dataclass
@@ -204,6 +198,152 @@ def case_key(label: str, case: Case) -> tuple[Any, ...]:
     return (label, case.method, case.formatted_path, *parts, case.media_type, body)
 
 
+# --- positive cases and the rules the spec can only describe ---------------------------------
+
+Turns = list[dict[str, str]]
+# The tiny model's scores are nowhere near 1e8 in size, so weights up to this keep a sum of
+# weighted scores finite.
+LARGEST_WEIGHT = 1e300
+
+
+@dataclass
+class Unsaid:
+    """Brings a positive /score or /rank body within the rules its spec states only in words.
+
+    JSON Schema cannot say them (`reward_service.server.contract` says what it can), so the
+    generator breaks them, and the server rightly answers 422. Each rule changes only what
+    it is about and keeps the body valid by the spec; `changed` counts the bodies each changed.
+    """
+
+    max_chars: int
+    max_tokens: int
+    tokens: Callable[[Turns], int]  # the server's token count of a conversation
+    changed: Counter[str] = field(default_factory=Counter)
+
+    def conform(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
+        body = copy.deepcopy(body)
+        rules: dict[str, Callable[[str, dict[str, Any]], None]] = {
+            "turn order": self.turn_order,
+            "conversation size": self.size,
+            "min over max": self.min_under_max,
+            "aggregate overflow": self.finite_aggregate,
+        }
+        for name, rule in rules.items():
+            before = json.dumps(body, sort_keys=True)
+            rule(operation, body)
+            if json.dumps(body, sort_keys=True) != before:
+                self.changed[name] += 1
+        return body
+
+    def turn_order(self, operation: str, body: dict[str, Any]) -> None:
+        """User and assistant turns alternate from a user turn, ending with the right one."""
+        if operation == "POST /score":
+            for item in body["items"]:
+                if item.get("messages") is not None:
+                    alternate(item["messages"], last="assistant")
+        elif body.get("messages") is not None:
+            alternate(body["messages"], last="user")
+
+    def size(self, operation: str, body: dict[str, Any]) -> None:
+        """Every conversation within the characters and tokens per item."""
+        if operation == "POST /score":
+            for item in body["items"]:
+                if item.get("messages") is not None:
+                    self.fit(item["messages"], opening=2)
+                else:
+                    turns = [turn("user", item["prompt"]), turn("assistant", item["response"])]
+                    self.fit(turns, opening=2)
+                    item["prompt"], item["response"] = turns[0]["content"], turns[1]["content"]
+        else:
+            context = body["messages"] if body.get("messages") is not None else [turn("user", body["prompt"])]
+            self.fit(context, opening=1, responses=body["responses"])
+            if body.get("messages") is None:
+                body["prompt"] = context[0]["content"]
+
+    def fits(self, conversation: Turns) -> bool:
+        chars = sum(len(message["content"]) for message in conversation)
+        return chars <= self.max_chars and self.tokens(conversation) <= self.max_tokens
+
+    def fit(self, turns: Turns, *, opening: int, responses: list[str] | None = None) -> None:
+        """Drop the last exchange, else halve the longest text, until each conversation fits.
+
+        `opening`: the dialogue turns the spec requires (after a system turn). /rank's
+        conversations are its context `turns` plus each of the `responses`.
+        """
+        start = 1 if turns[0]["role"] == "system" else 0
+
+        def conversations() -> list[Turns]:
+            if responses is None:
+                return [turns]
+            return [[*turns, turn("assistant", response)] for response in responses]
+
+        while not all(self.fits(conversation) for conversation in conversations()):
+            if len(turns) - start > opening:
+                del turns[-2:]  # an exchange: the conversation still ends with the same role
+                continue
+            texts = [(len(message["content"]), 0, index) for index, message in enumerate(turns)]
+            texts += [(len(response), 1, index) for index, response in enumerate(responses or [])]
+            length, kind, index = max(texts)
+            if length <= 1:
+                return  # nothing left to cut: the server's answer will say why
+            if kind == 0:
+                turns[index]["content"] = halve(turns[index]["content"], may_blank=turns[index]["role"] == "system")
+            else:
+                assert responses is not None
+                responses[index] = halve(responses[index], may_blank=False)
+
+    def min_under_max(self, operation: str, body: dict[str, Any]) -> None:
+        for bounds in (body.get("thresholds") or {}).values():
+            if not isinstance(bounds, dict):
+                continue
+            low, high = bounds.get("min"), bounds.get("max")
+            if low is not None and high is not None and low > high:
+                bounds["min"], bounds["max"] = high, low
+
+    def finite_aggregate(self, operation: str, body: dict[str, Any]) -> None:
+        weights = body.get("weights") or {}
+        for name, weight in weights.items():
+            if abs(weight) > LARGEST_WEIGHT:
+                weights[name] = math.copysign(LARGEST_WEIGHT, weight)
+
+
+def turn(role: str, content: str) -> dict[str, str]:
+    return {"role": role, "content": content}
+
+
+def alternate(turns: Turns, *, last: str) -> None:
+    """Roles after an opening system turn set to user, assistant, user, ...; the last turn
+    dropped when it is not `last`. The spec already has every such turn hold text."""
+    start = 1 if turns[0]["role"] == "system" else 0
+    for offset, message in enumerate(turns[start:]):
+        message["role"] = ("user", "assistant")[offset % 2]
+    if turns[-1]["role"] != last:
+        turns.pop()
+
+
+def halve(text: str, *, may_blank: bool) -> str:
+    """About half of `text`; from its first non-whitespace character unless it `may_blank`."""
+    if may_blank:
+        return text[: len(text) // 2]
+    start = len(text) - len(text.lstrip())
+    return text[start : start + max(1, (len(text) - start) // 2)]
+
+
+def body_validators(spec: dict[str, Any]) -> dict[str, Callable[[Any], list[str]]]:
+    """Per operation with a JSON body, the errors of a body against the spec's request schema."""
+    validators = {}
+    for path, methods in spec["paths"].items():
+        for method, operation in methods.items():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if body is not None:
+                schema = {**body["schema"], "components": spec["components"]}
+                validator = jsonschema_rs.Draft202012Validator(schema)
+                validators[f"{method.upper()} {path}"] = lambda instance, v=validator: [
+                    e.message for e in v.iter_errors(instance)
+                ]
+    return validators
+
+
 # --- the campaign ----------------------------------------------------------------------------
 
 
@@ -218,7 +358,7 @@ def error_body_validator(spec: dict[str, Any]) -> Callable[[Any], list[str]]:
 def check_response(campaign: Campaign, case: Case, response: Any, error_errors: Callable[[Any], list[str]]) -> None:
     status = response.status_code
     try:
-        case.validate_response(response, checks=CHECKS)
+        case.validate_response(response)  # every check the config enables: all of them
     except FailureGroup as group:
         for failure in group.exceptions:
             kind = "server-error" if status >= 500 else "spec"
@@ -261,7 +401,14 @@ def answer_mismatch(operation: str, request: dict[str, Any], answer: dict[str, A
     return None
 
 
-def run_case(campaign: Campaign, label: str, case: Case, validate: Callable[[Any], list[str]]) -> None:
+def run_case(campaign: Campaign, label: str, case: Case, served: Served) -> None:
+    meta = case.meta
+    if meta is not None and meta.generation.mode.is_positive and isinstance(case.body, dict):
+        operation = case.operation.label
+        case.body = served.unsaid.conform(operation, case.body)
+        errors = served.validate_body[operation](case.body)
+        if errors:
+            campaign.record("conform", case, None, "the conformed body is not valid by the spec", "; ".join(errors))
     campaign.add_case(label, case)
     try:
         response = case.call(timeout=CALL_TIMEOUT)
@@ -272,7 +419,7 @@ def run_case(campaign: Campaign, label: str, case: Case, validate: Callable[[Any
         campaign.record("server-error", case, 500, f"the app raised {type(exc).__name__}", str(exc))
         return
     campaign.statuses[(case.operation.label, response.status_code)] += 1
-    check_response(campaign, case, response, validate)
+    check_response(campaign, case, response, served.validate_error)
 
 
 def has_inputs(operation: Any) -> bool:
@@ -281,7 +428,8 @@ def has_inputs(operation: Any) -> bool:
     )
 
 
-def fuzz(campaign: Campaign, schema: Any, validate: Callable[[Any], list[str]]) -> None:
+def fuzz(campaign: Campaign, served: Served) -> None:
+    schema = served.schema
     for result in schema.get_all_operations():
         operation = result.ok()
         # Coverage phase: deterministic, both modes, including methods the spec does not list.
@@ -289,20 +437,20 @@ def fuzz(campaign: Campaign, schema: Any, validate: Callable[[Any], list[str]]) 
         for case in schema.iter_coverage_cases(
             operation, generation_modes=list(GenerationMode), generation_config=coverage
         ):
-            run_case(campaign, "coverage", case, validate)
+            run_case(campaign, "coverage", case, served)
         # Fuzzing phase: hypothesis, derandomized so every run sends the same cases.
         modes = list(GenerationMode) if has_inputs(operation) else [GenerationMode.POSITIVE]
         for mode in modes:
-            fuzz_mode(campaign, operation, mode, validate)
+            fuzz_mode(campaign, operation, mode, served)
 
 
-def fuzz_mode(campaign: Campaign, operation: Any, mode: GenerationMode, validate: Callable[[Any], list[str]]) -> None:
+def fuzz_mode(campaign: Campaign, operation: Any, mode: GenerationMode, served: Served) -> None:
     label = f"fuzz-{mode.value}"
 
     @settings(max_examples=FUZZ_EXAMPLES.get(operation.label, 1), **FUZZ_SETTINGS)
     @given(case=operation.as_strategy(generation_mode=mode))
     def one(case: Case) -> None:
-        run_case(campaign, label, case, validate)
+        run_case(campaign, label, case, served)
 
     one()
 
@@ -319,10 +467,13 @@ class Served:
     schema: Any
     spec: dict[str, Any]
     ready: bool
+    unsaid: Unsaid
     validate_error: Callable[[Any], list[str]] = field(init=False)  # ErrorResponse errors of a body
+    validate_body: dict[str, Callable[[Any], list[str]]] = field(init=False)  # request body errors, per operation
 
     def __post_init__(self) -> None:
         self.validate_error = error_body_validator(self.spec)
+        self.validate_body = body_validators(self.spec)
 
     def documented(self, method: str, path: str) -> set[int]:
         return {int(code) for code in self.spec["paths"][path][method.lower()]["responses"]}
@@ -336,7 +487,10 @@ def served(checkpoint: CheckpointFactory) -> Iterator[Served]:
     config = schemathesis.Config.from_dict(
         {
             "seed": 0,
-            "checks": {"negative_data_rejection": {"expected-statuses": REJECTION_STATUSES}},
+            "checks": {
+                "negative_data_rejection": {"expected-statuses": REJECTION_STATUSES},
+                "positive_data_acceptance": {"expected-statuses": ACCEPTANCE_STATUSES},
+            },
         }
     )
     # Loading the schema through the app starts its lifespan (schemathesis keeps it running
@@ -349,7 +503,13 @@ def served(checkpoint: CheckpointFactory) -> Iterator[Served]:
                 time.sleep(0.02)
             ready = client.get("/ready").status_code == 200
             spec = client.get("/openapi.json").json()
-        yield Served(app, schema, spec, ready)
+        tokenizer = AutoTokenizer.from_pretrained(model_dir)  # the server's own, with its chat template
+
+        def tokens(turns: Turns) -> int:
+            return len(chat_ids(tokenizer, turns))
+
+        unsaid = Unsaid(LIMITS["max_chars_per_item"], LIMITS["max_tokens_per_item"], tokens)
+        yield Served(app, schema, spec, ready, unsaid)
     finally:
         asgi.shutdown_lifespans()
 
@@ -379,11 +539,12 @@ def campaign(served: Served, isolated_generation: None) -> Campaign:
     result = Campaign(ready_before=served.ready)
     if served.ready:
         started = time.perf_counter()
-        fuzz(result, served.schema, served.validate_error)
+        fuzz(result, served)
         result.seconds = time.perf_counter() - started
     engine = served.app.state.runtime.service.engine
     result.engine_running_after = engine is not None and engine.running
     print("\nschema fuzzing:", result.summary())
+    print("positive bodies brought within the spec's unsaid rules:", dict(served.unsaid.changed))
     return result
 
 
@@ -425,6 +586,22 @@ def test_no_case_gets_a_server_error_or_goes_unanswered(campaign: Campaign) -> N
 def test_every_response_conforms_to_the_spec(campaign: Campaign) -> None:
     """Status documented for the route, content type, body schema, invalid data rejected."""
     problems = campaign.of_kind("spec")
+    assert not problems, describe(problems)
+
+
+def test_every_schemathesis_check_is_on(served: Served) -> None:
+    """All of schemathesis' checks run on every response, valid data's acceptance included."""
+    load_all_checks()
+    names = set(CHECKS.get_all_names())
+    assert {"positive_data_acceptance", "negative_data_rejection", "not_a_server_error"} <= names
+    config = served.schema.config.checks_config_for()
+    assert {name for name in names if not config.get_by_name(name=name).enabled} == set()
+    assert config.positive_data_acceptance.expected_statuses == ACCEPTANCE_STATUSES
+
+
+def test_positive_bodies_stay_valid_by_the_spec_once_conformed(campaign: Campaign) -> None:
+    """Bringing a body within the rules the spec only describes never takes it outside the spec."""
+    problems = campaign.of_kind("conform")
     assert not problems, describe(problems)
 
 

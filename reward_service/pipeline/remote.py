@@ -9,9 +9,8 @@ import httpx
 
 from ..client import AsyncRewardClient, ItemTooLarge, RetryPolicy, RewardClientError, ServerError
 from ..errors import InvalidInput
-from ..model.spec import check_weights
 from ..server.schemas import InfoResponse, ItemResult
-from ..service import bounds_of, check_threshold_names
+from ..service import bounds_of, check_request_weights, check_threshold_names
 from .backends import Conversation, ItemRejected, ScoringOptions, precision_of
 from .errors import PipelineError, UsageError
 
@@ -35,7 +34,7 @@ class RemoteBackend:
         # The server checks these too; checking first means a typo stops the run before any output.
         if options.weights is not None:
             try:
-                check_weights(options.weights, self.attributes)
+                check_request_weights(options.weights, self.attributes)
             except ValueError as exc:
                 raise UsageError(f"weights: {exc}") from exc
         try:

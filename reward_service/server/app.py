@@ -15,11 +15,14 @@ from .. import __version__
 from ..config import Settings
 from ..service import build, load
 from .auth import ApiKeyAuth, load_keys
+from .contract import install_openapi
+from .docs_routes import add_docs_routes
 from .errors import add_error_handlers
 from .metrics import Metrics
 from .middleware import REQUEST_ID_HEADER, ROUTES, BodyLimit, RequestLog, RequestMetrics
 from .openai_routes import add_openai_routes
 from .routes import Runtime, add_routes
+from .ui_routes import add_ui_routes
 
 if TYPE_CHECKING:
     from ..model.loading import RewardModel
@@ -55,11 +58,16 @@ def create_app(settings: Settings, model: RewardModel | None = None) -> FastAPI:
         version=__version__,
         description="Multi-attribute reward model scoring (HelpSteer2 attributes and a weighted aggregate).",
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc: add_docs_routes, with their assets served from here
+        redoc_url=None,
     )
     app.state.runtime = runtime
     add_error_handlers(app)
     add_routes(app, runtime)
     add_openai_routes(app, runtime)
+    add_docs_routes(app)
+    install_openapi(app, runtime)
+    add_ui_routes(app)
     # Outermost last: every answer carries a request id and is logged; metrics see every
     # answer; CORS answers preflights before the key check; the key check runs before a body
     # is read.

@@ -2,8 +2,11 @@
 
 Keys come from the settings (`api_keys`, e.g. REWARD_SERVICE_API_KEYS='["k1","k2"]') and/or a
 file with one key per line (`api_key_file`). With no key configured, nothing is checked.
-Probes (`/health`, `/ready`) and the API description (`/docs`, `/openapi.json`) stay open;
-`/metrics` is open unless `protect_metrics` is set.
+Probes (`/health`, `/ready`) and the API description (`/openapi.json`, and `/docs`, `/redoc`
+and their assets: `docs_routes.DOCS_PATHS`) stay open; `/metrics` is open unless
+`protect_metrics` is set. So are the inspector page and its assets
+(`ui_routes.UI_PATHS`, exact paths): they hold no data, and the page must load for its user to
+type the key that its API calls then carry.
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ from pathlib import Path
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .docs_routes import DOCS_PATHS
 from .errors import send_error
+from .ui_routes import UI_PATHS
 
-OPEN_PATHS = frozenset({"/health", "/ready", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
+OPEN_PATHS = frozenset({"/health", "/ready", "/openapi.json"}) | DOCS_PATHS | UI_PATHS
 
 
 def load_keys(keys: Iterable[str], key_file: Path | None) -> tuple[bytes, ...]:

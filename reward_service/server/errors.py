@@ -168,6 +168,11 @@ def add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        refused = media_type_problem(request, exc)
+        if refused is not None:
+            # 415, as HTTP has it for a body in a format the route does not take: a 422 would
+            # blame the body's content, which was never read.
+            return ErrorJSON(error_body("unsupported_media_type", refused), status_code=415)
         details = validation_details(exc)
         return ErrorJSON(error_body("invalid_request", validation_summary(details), details), status_code=422)
 
@@ -181,6 +186,27 @@ def add_error_handlers(app: FastAPI) -> None:
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unexpected error on %s %s", request.method, request.url.path)
         return ErrorJSON(error_body("internal_error", "internal server error"), status_code=500)
+
+
+def is_json_media_type(content_type: str) -> bool:
+    """FastAPI's rule for a body it parses as JSON: `application/json` or `application/*+json`,
+    whatever the parameters (`; charset=utf-8`)."""
+    kind, _, subtype = content_type.partition(";")[0].strip().lower().partition("/")
+    return kind == "application" and (subtype == "json" or subtype.endswith("+json"))
+
+
+def media_type_problem(request: Request, exc: RequestValidationError) -> str | None:
+    """Why the body was never read as JSON, when that is what failed validation; else None.
+
+    FastAPI hands a route the raw bytes of a non-empty body whose Content-Type is not JSON (or
+    that has none), which then fails validation as "not a valid dictionary". An empty body is
+    a missing body, whatever its Content-Type: that stays a 422 naming `body`.
+    """
+    content_type = request.headers.get("content-type")
+    if not isinstance(exc.body, bytes | bytearray) or (content_type and is_json_media_type(content_type)):
+        return None
+    sent = f"with Content-Type {content_type!r}" if content_type else "without a Content-Type"
+    return f"the body was sent {sent}, so it was not read as JSON; send it with 'Content-Type: application/json'"
 
 
 def validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:

@@ -14,7 +14,8 @@ client raises its own exception (`openai.BadRequestError`, `NotFoundError`, ...)
 is ours. Every invalid request is 400, as OpenAI answers invalid requests: a body that does not
 parse or validate, a conversation that breaks the rule of /score, `stream: true` or `n` over 1,
 a conversation over the token limit. Where /score answers 422 this route answers 400; other
-statuses are /score's (404 for an unknown model, 401 for a missing API key, 413, 429, 503, ...).
+statuses are /score's (404 for an unknown model, 401 for a missing API key, 413, 415 for a body
+not sent as JSON, 429, 503, ...).
 
 The routes are left out of the OpenAPI description: their errors do not have the
 `ErrorResponse` body it documents for every route, and OpenAI clients do not read it.
@@ -41,6 +42,7 @@ from .errors import (
     ModelNotFound,
     dotted,
     headers_of,
+    media_type_problem,
     openai_error_body,
     status_of,
     validation_details,
@@ -131,6 +133,9 @@ class OpenAIRoute(APIRoute):
 def openai_error(request: Request, exc: Exception) -> Response:
     """The status and OpenAI error body for what a route raised; 422 becomes 400."""
     if isinstance(exc, RequestValidationError):
+        refused = media_type_problem(request, exc)
+        if refused is not None:
+            return _answer(415, "unsupported_media_type", refused)
         details = validation_details(exc)
         param = dotted(details[0]["loc"]) if details and details[0]["loc"] else None
         return _answer(400, "invalid_request", validation_summary(details), param)

@@ -39,6 +39,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse, "description": description}
     for status, description in {
         413: "Body, item count or token count over a limit",
+        415: "Body not sent as JSON: send it with `Content-Type: application/json`",
         422: "Invalid input: the body names the item and field",
         429: "Queue full; retry after `Retry-After` seconds",
         500: "The model failed on the batch holding this request",

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import (
     AfterValidator,
+    AllowInfNan,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
-    FiniteFloat,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -33,6 +34,19 @@ def _unicode_text(value: str) -> str:
 
 # Every text field and every name: valid Unicode, so it can be tokenized and echoed back.
 Text = Annotated[str, AfterValidator(_unicode_text)]
+
+
+def _not_a_boolean(value: object) -> object:
+    # JSON's true and false are not numbers, though pydantic would take them for 1.0 and 0.0.
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number, not {str(value).lower()}")
+    return value
+
+
+# Every weight and bound: a finite number, as the OpenAPI document says (`number`). Bounds go
+# before the validator, or pydantic's JSON Schema would not show them.
+Number = Annotated[float, AllowInfNan(False), BeforeValidator(_not_a_boolean)]
+NonNegativeNumber = Annotated[float, Field(ge=0), AllowInfNan(False), BeforeValidator(_not_a_boolean)]
 
 
 BLANK = {
@@ -142,11 +156,10 @@ class ScoreItem(BaseModel):
 class Threshold(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    min: FiniteFloat | None = Field(None, description="Pass only when the value is at least this.")
-    max: FiniteFloat | None = Field(None, description="Pass only when the value is at most this.")
-    max_uncertainty: FiniteFloat | None = Field(
+    min: Number | None = Field(None, description="Pass only when the value is at least this.")
+    max: Number | None = Field(None, description="Pass only when the value is at most this.")
+    max_uncertainty: NonNegativeNumber | None = Field(
         None,
-        ge=0,
         description="Pass only when the attribute's uncertainty (its spread over the model's ensemble of "
         "heads) is at most this. Only for attributes, and only when /info says the model reports "
         "uncertainty; otherwise the request is refused (422).",
@@ -172,8 +185,10 @@ class RequestOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    weights: dict[Text, FiniteFloat] | None = Field(
-        None, description="Aggregate weights for this request; unnamed attributes weigh 0."
+    weights: dict[Text, Number] | None = Field(
+        None,
+        description="Aggregate weights for this request, by attribute name, at least one; unnamed attributes "
+        "weigh 0. Leave it out for the model's own weights (/info).",
     )
     thresholds: dict[Text, Threshold] | None = Field(
         None,
