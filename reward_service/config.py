@@ -124,6 +124,18 @@ class Settings(BaseSettings):
     max_chars_per_item: int = Field(200_000, ge=1, description="Characters of text per item, checked first.")
     max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024, description="Request body size limit; beyond it, 413.")
     request_timeout_s: float = Field(300.0, gt=0, description="Deadline for a request, queueing included; then 504.")
+    cache_size: int = Field(
+        65536,
+        ge=0,
+        description="Results kept for exact repeats (the same token ids read at the same position, by this "
+        "model), least recently used dropped first; a repeat is answered without the model. 0: off.",
+    )
+    cache_max_bytes: int = Field(
+        64 * 1024 * 1024,
+        ge=0,
+        description="Memory the result cache may hold (its keys' token ids, its scores and their bookkeeping); "
+        "an entry larger than this alone is not kept. 0: off.",
+    )
 
     # Lists arrive as text from flags and the environment (NoDecode); `_comma_separated` parses them.
     api_keys: Annotated[list[str], NoDecode] = Field(

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .cache import ResultCache
 from .config import Settings
 from .engine import BatchingEngine, BatchStats, EngineLimits, PhaseFn
 from .errors import InvalidInput, ModelFailure
@@ -208,14 +209,24 @@ def build(
     limits: EngineLimits | None = None,
     on_batch: Callable[[BatchStats], None] | None = None,
     on_phase: PhaseFn | None = None,
+    on_cache: Callable[[int, int], None] | None = None,
 ) -> RewardService:
     """A RewardService scoring with `model` on a started engine, within `limits` (default: the
     settings'). `close()` it to finish queued work and stop the engine. `on_phase` hears each
-    request's durations: "tokenize" here, "queue" and "inference" from the engine."""
+    request's durations: "tokenize" here, "queue" and "inference" from the engine. `on_cache`
+    hears each request's result-cache hits and misses, in items, while the cache is on."""
     _use_threads(settings)
     limits = limits or EngineLimits.from_settings(settings)
     engine = start_engine(model.scorer, limits, on_batch=on_batch, on_phase=on_phase)
-    return RewardService(model, engine, max_chars_per_item=settings.max_chars_per_item, on_phase=on_phase)
+    return RewardService(
+        model,
+        engine,
+        max_chars_per_item=settings.max_chars_per_item,
+        on_phase=on_phase,
+        cache_size=settings.cache_size,
+        cache_max_bytes=settings.cache_max_bytes,
+        on_cache=on_cache,
+    )
 
 
 def _use_threads(settings: Settings) -> None:
@@ -234,11 +245,18 @@ class RewardService:
         *,
         max_chars_per_item: int,
         on_phase: PhaseFn | None = None,
+        cache_size: int = 0,
+        cache_max_bytes: int = 0,
+        on_cache: Callable[[int, int], None] | None = None,
     ) -> None:
         self.model = model
         self.engine = engine
         self.max_chars_per_item = max_chars_per_item
         self._on_phase = on_phase
+        # Exact repeats answered without the engine. Built here, so it holds this model's
+        # results only; used from `score` alone, on the event loop, so it needs no lock.
+        self.cache = ResultCache(cache_size, cache_max_bytes)
+        self._on_cache = on_cache
         # Tokenizers are not safe to share across threads; one thread keeps them off the loop.
         self._tokenizer_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokenize")
 
@@ -283,9 +301,13 @@ class RewardService:
         used = resolve_weights(self.spec, weights)
         bounds = check_thresholds(self.spec, thresholds)
         encoded = await self.encode(conversations, truncation)
-        raw = await self.engine.score([e.row for e in encoded], timeout=timeout)
-        if len(raw) != len(encoded):
-            raise ModelFailure(f"the engine returned {len(raw)} results for {len(encoded)} items")
+        lookup = self.cache.lookup([e.row for e in encoded])
+        if self._on_cache is not None and self.cache.enabled:
+            self._on_cache(lookup.hits, lookup.misses)
+        computed = await self.engine.score(lookup.missing, timeout=timeout)
+        if len(computed) != len(lookup.missing):
+            raise ModelFailure(f"the engine returned {len(computed)} results for {len(lookup.missing)} rows")
+        raw = self.cache.fill(lookup, computed)
         results = []
         names = self.spec.attributes
         expected = len(names) * (2 if self.spec.uncertainty else 1)  # scores, then their spreads

@@ -19,6 +19,7 @@ from checkpoints import CheckpointFactory
 # repository root, plain `pytest` needs the root on the path.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import repeats
 from bench.report import END, START, render, update_section
 from bench.run import QUICK, run_benchmarks, with_overrides, write_results
 
@@ -124,3 +125,20 @@ def test_render_without_online() -> None:
         "online": None,
     }
     assert "Online" not in render(result)
+
+
+def test_repeats_bench_runs_both_apps_side_by_side(tmp_path: Path, checkpoint: CheckpointFactory) -> None:
+    """`python -m bench.repeats` on the fixture: the cached app's repeats ran no batch, hit on
+    every item and answered exactly the first answers; the uncached app computed them again."""
+    config = dataclasses.replace(repeats.QUICK, items=6, tokens=(20, 40), rounds=2)
+    result = repeats.run_repeats(config, checkpoint("llama"), description="fixture", threads=1, log=lambda _: None)
+
+    cached, uncached = result["apps"][repeats.CACHED], result["apps"][repeats.UNCACHED]
+    assert cached["all_identical"] and cached["repeat_batches"] == 0 and cached["repeat_hits"] == 2 * 6
+    assert uncached["repeat_batches"] > 0 and uncached["repeat_hits"] == 0
+    for app in (cached, uncached):
+        assert len(app["rounds"]) == 2
+        assert all(r["first_ms"] > 0 and r["repeat_ms"] > 0 and r["tokens"] > 0 for r in app["rounds"])
+    json_path, md_path = repeats.write_results(result, tmp_path)
+    assert json.loads(json_path.read_text())["mode"] == "repeats"
+    assert "first / repeat" in md_path.read_text() and result["machine"]["cpu"]

@@ -77,14 +77,15 @@ def test_no_import_cycles() -> None:
 
 
 # Which layers each layer may import: the server and the pipeline sit on the service, the
-# service on the engine and the model, the model on the engine's plan; config and errors
-# are below everything.
+# service on the engine, the model and its result cache (which knows rows and scores only),
+# the model on the engine's plan; config and errors are below everything.
 MAY_IMPORT = {
     "cli": {"config", "errors", "pipeline", "server", "service", "model", "training"},
     "server": {"config", "errors", "service", "engine", "model", "reward_service"},
     "pipeline": {"config", "errors", "service", "engine", "model", "server", "client"},
     "client": {"server", "reward_service"},
-    "service": {"config", "errors", "engine", "model", "training"},
+    "service": {"config", "errors", "engine", "model", "training", "cache"},
+    "cache": {"engine"},
     "training": {"config", "errors", "engine", "model"},
     "model": {"config", "errors", "engine"},
     "engine": {"config", "errors"},
@@ -124,7 +125,13 @@ def loaded_by(module: str) -> set[str]:
 
 @pytest.mark.parametrize(
     "module",
-    ["reward_service.engine", "reward_service.service", "reward_service.model.spec", "reward_service.client"],
+    [
+        "reward_service.engine",
+        "reward_service.cache",
+        "reward_service.service",
+        "reward_service.model.spec",
+        "reward_service.client",
+    ],
 )
 def test_light_layers_load_no_torch(module: str) -> None:
     loaded = loaded_by(module)

@@ -41,8 +41,15 @@ def create_app(settings: Settings, model: RewardModel | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loaded = runtime.model or (await asyncio.to_thread(load, settings))[0]
         runtime.model = loaded
-        service = build(settings, loaded, on_batch=metrics.observe_batch, on_phase=metrics.observe_phase)
+        service = build(
+            settings,
+            loaded,
+            on_batch=metrics.observe_batch,
+            on_phase=metrics.observe_phase,
+            on_cache=metrics.observe_cache,
+        )
         metrics.track_queue(lambda: service.engine.queue_depth, lambda: service.engine.queued_tokens)
+        metrics.track_cache(lambda: len(service.cache), lambda: service.cache.bytes)
         runtime.service = service
         warmup = asyncio.create_task(_warm_up(runtime))
         try:

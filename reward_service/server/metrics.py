@@ -60,6 +60,20 @@ class Metrics:
         self.items = Counter("reward_items_scored", "Items scored.", registry=self.registry)
         self.queue_depth = Gauge("reward_queue_depth", "Items waiting in the queue.", registry=self.registry)
         self.queue_tokens = Gauge("reward_queue_tokens", "Tokens waiting in the queue.", registry=self.registry)
+        self.cache_hits = Counter(
+            "reward_cache_hits",
+            "Items answered from the result cache (an exact repeat: same token ids, same read position).",
+            registry=self.registry,
+        )
+        self.cache_misses = Counter(
+            "reward_cache_misses",
+            "Items looked up in the result cache and not found (copies within a request are computed once).",
+            registry=self.registry,
+        )
+        self.cache_entries = Gauge("reward_cache_entries", "Results held by the result cache.", registry=self.registry)
+        self.cache_bytes = Gauge(
+            "reward_cache_bytes", "Memory held by the result cache's entries, in bytes.", registry=self.registry
+        )
 
     def observe_batch(self, stats: BatchStats) -> None:
         self.batch_rows.observe(stats.rows)
@@ -75,6 +89,14 @@ class Metrics:
     def track_queue(self, depth: Callable[[], float], tokens: Callable[[], float]) -> None:
         self.queue_depth.set_function(depth)
         self.queue_tokens.set_function(tokens)
+
+    def observe_cache(self, hits: int, misses: int) -> None:
+        self.cache_hits.inc(hits)
+        self.cache_misses.inc(misses)
+
+    def track_cache(self, entries: Callable[[], float], size: Callable[[], float]) -> None:
+        self.cache_entries.set_function(entries)
+        self.cache_bytes.set_function(size)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
