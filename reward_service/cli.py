@@ -98,16 +98,33 @@ def _graceful_server(config: Any) -> Any:
 def serve(settings: Settings) -> int:
     import uvicorn
 
+    from .model import parallel
     from .server.app import create_app
     from .server.logs import configure_logging
     from .service import load
 
     configure_logging(settings.log_level, settings.log_format)
+    if settings.tensor_parallel and parallel.launched_ranks() < 2:
+        print(
+            "reward-service: --tensor-parallel shards the model across the processes of a torchrun launch: "
+            "torchrun --nproc-per-node N -m reward_service.cli serve --tensor-parallel ...",
+            file=sys.stderr,
+        )
+        return 2
     try:
         model, _ = load(settings)
     except CheckpointError as exc:
         print(f"reward-service: cannot load the model: {exc}", file=sys.stderr)
         return 2
+    lockstep = None
+    if settings.tensor_parallel:
+        if parallel.rank() != 0:
+            # A signal is rank 0's to handle: it drains, then releases this rank.
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            parallel.follow(model.scorer)
+            return 0
+        lockstep = model.scorer.lockstep = parallel.Lockstep()
     try:
         app = create_app(settings, model)
     except ValueError as exc:
@@ -118,7 +135,11 @@ def serve(settings: Settings) -> int:
         app, host=settings.host, port=settings.port, log_level=settings.log_level, log_config=None, access_log=False
     )
     server = _graceful_server(config)
-    server.run()
+    try:
+        server.run()
+    finally:
+        if lockstep is not None:
+            lockstep.stop()
     return 0
 
 

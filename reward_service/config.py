@@ -95,6 +95,21 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=0, le=65535, description="Port to listen on.")
     model: Path | None = Field(None, description="Checkpoint directory to serve.")
     device: str = Field("cpu", description="torch device: cpu, cuda, cuda:1, ...")
+    device_map: Literal["auto"] | None = Field(
+        None,
+        description="auto: place the model across this machine's GPUs with accelerate, for a model larger than "
+        "one (--device is then unused); off by default.",
+    )
+    tensor_parallel: bool = Field(
+        False,
+        description="Shard the model across the processes of a torchrun launch (one per GPU): "
+        "torchrun --nproc-per-node N -m reward_service.cli serve --tensor-parallel. Rank 0 serves.",
+    )
+    max_memory: dict[str, str] | None = Field(
+        None,
+        description="With --device-map: memory per device (GPU index or cpu), as JSON, e.g. "
+        '{"0": "70GiB", "1": "70GiB", "cpu": "100GiB"}.',
+    )
     dtype: Literal["auto", "float32", "fp32", "bfloat16", "bf16", "float16", "fp16"] = Field(
         "auto", description="Weights and compute dtype; auto is float32 on CPU and bfloat16 on GPU."
     )
@@ -187,6 +202,12 @@ class Settings(BaseSettings):
         problem = quantize_problem(self.quantize, self.device, self.dtype)
         if problem is not None:
             raise ValueError(problem)
+        if self.device_map is not None and self.quantize != "none":
+            raise ValueError("quantize int8 runs on one CPU and cannot be combined with device_map")
+        if self.tensor_parallel and (self.device_map is not None or self.quantize != "none"):
+            raise ValueError("tensor_parallel shards the model itself: drop device_map and quantize")
+        if self.max_memory is not None and self.device_map is None:
+            raise ValueError("max_memory applies with device_map only: add --device-map auto")
         if self.max_tokens_per_item > self.max_batch_tokens:
             raise ValueError(
                 f"max_tokens_per_item ({self.max_tokens_per_item}) must not exceed max_batch_tokens "

@@ -198,6 +198,12 @@ def load(settings: Settings) -> tuple[RewardModel, Path]:
         allow_pickle=settings.allow_pickle,
         trust_remote_code=settings.trust_remote_code,
         quantize=settings.quantize,
+        tensor_parallel=settings.tensor_parallel,
+        device_map=settings.device_map,
+        # accelerate names GPUs by index: "0" in JSON is GPU 0.
+        max_memory={int(k) if k.isdigit() else k: v for k, v in settings.max_memory.items()}
+        if settings.max_memory
+        else None,
     )
     return model, model_dir
 

@@ -66,7 +66,7 @@ class ProjectionHead(nn.Module):
 def linear_head_outputs(head: nn.Linear, features: torch.Tensor) -> torch.Tensor:
     """A checkpoint's own linear score head applied in float32, whatever its dtype. [N, L]"""
     bias = None if head.bias is None else head.bias.float()
-    return F.linear(features.float(), head.weight.float(), bias)
+    return F.linear(features.to(head.weight.device, torch.float32), head.weight.float(), bias)
 
 
 @dataclass(frozen=True)
@@ -156,7 +156,7 @@ def lm_head_rows(model_dir: Path, backbone: Any, config: Any, ids: Sequence[int]
         raise CheckpointError(
             source, f"head.lm_head_rows: vocabulary id(s) {beyond} beyond the vocabulary (ids 0-{vocab - 1})"
         )
-    stored = _file_holding(model_dir, LM_HEAD_KEY)
+    stored = file_holding(model_dir, LM_HEAD_KEY)
     tied = bool(getattr(config, "tie_word_embeddings", False))
     if stored is None and not tied:
         raise CheckpointError(
@@ -176,7 +176,7 @@ def lm_head_rows(model_dir: Path, backbone: Any, config: Any, ids: Sequence[int]
         return torch.cat([matrix[i : i + 1] for i in ids]).float()
 
 
-def _file_holding(model_dir: Path, key: str) -> Path | None:
+def file_holding(model_dir: Path, key: str) -> Path | None:
     """The safetensors file of the directory that stores `key`, if any."""
     index = model_dir / "model.safetensors.index.json"
     if index.is_file():

@@ -24,7 +24,7 @@ from ..config import Quantize
 from ..errors import CheckpointError
 from .formatting import ConversationEncoder
 from .gated import GATED_SCORE, GatedHead, GatedOptions, is_head_key, load_gated_head
-from .heads import LM_HEAD_KEY, LmHeadRows, LogitTransform, ProjectionHead, lm_head_rows
+from .heads import LM_HEAD_KEY, LmHeadRows, LogitTransform, ProjectionHead, file_holding, lm_head_rows
 from .quantize import check_quantize, quantize_model
 from .scorer import Scorer
 from .spec import (
@@ -82,8 +82,20 @@ def load_reward_model(
     allow_pickle: bool = False,
     trust_remote_code: bool = False,
     quantize: Quantize = "none",
+    tensor_parallel: bool = False,
+    device_map: str | dict[str, Any] | None = None,
+    max_memory: dict[int | str, Any] | None = None,
+    offload_folder: str | Path | None = None,
 ) -> RewardModel:
     """Load the checkpoint directory at `path`.
+
+    With `tensor_parallel`, in a `torchrun` launch, transformers shards the model across the
+    launch's ranks (`tp_plan="auto"`); see `parallel.py` for how the ranks run together.
+
+    With `device_map` ("auto", or accelerate's explicit map) the backbone is placed across
+    devices by accelerate, within `max_memory` per device (what does not fit may go to
+    `offload_folder` on disk), for models larger than one device; `device` is then unused:
+    inputs go to the first part's device and each part runs where it was placed.
 
     Raises CheckpointError naming the file and the problem when the directory is missing,
     incomplete, corrupt, pickle-only (unless `allow_pickle`), needs custom code (unless
@@ -102,27 +114,50 @@ def load_reward_model(
     torch_dtype = resolve_dtype(dtype, torch_device)
     _warn_if_emulated(torch_device, torch_dtype)
     check_quantize(quantize, torch_device, torch_dtype)
+    if device_map is not None and quantize != "none":
+        raise ValueError("--quantize int8 and --device-map cannot be combined: int8 runs on one CPU")
+    placement: dict[str, Any] = {
+        key: value
+        for key, value in {"device_map": device_map, "max_memory": max_memory, "offload_folder": offload_folder}.items()
+        if value is not None
+    }
+    if tensor_parallel:
+        from transformers import DistributedConfig
+
+        placement["distributed_config"] = DistributedConfig(tp_plan="auto")
     reward_config = read_reward_config(model_dir)
     head_config = reward_config.get("head")
     kind, options = next(iter(head_config.items())) if isinstance(head_config, dict) else ("score", None)
     head_weights = None
     if kind == "lm_head_rows":
         rows = LmHeadRows.parse(options, model_dir / REWARD_CONFIG_FILE)
-        model = _load_model(model_dir, torch_dtype, allow_pickle, trust_remote_code, backbone_only=True)
+        model = _load_model(model_dir, torch_dtype, allow_pickle, trust_remote_code, placement, backbone_only=True)
         head: nn.Linear | ProjectionHead | GatedHead = _lm_head(model_dir, model, rows)
         outputs = rows.attributes
     elif kind == "gated":
         gated = GatedOptions.parse(options, config, model_dir / REWARD_CONFIG_FILE)
-        model = _load_model(model_dir, torch_dtype, allow_pickle, trust_remote_code, backbone_only=True)
+        model = _load_model(model_dir, torch_dtype, allow_pickle, trust_remote_code, placement, backbone_only=True)
         head = load_gated_head(model_dir, gated.config, hidden_size=model.config.get_text_config().hidden_size)
         outputs, head_weights = gated.outputs, {GATED_SCORE: 1.0}
     else:
-        model = _load_model(model_dir, torch_dtype, allow_pickle, trust_remote_code)
+        model = _load_model(model_dir, torch_dtype, allow_pickle, trust_remote_code, placement)
         head = _find_head(model, model_dir)
         outputs = _output_names(model_dir, config, head.out_features)
-    model.to(torch_device)  # type: ignore[arg-type]
+    if tensor_parallel:  # each rank's shard is on its own device already
+        torch_device = next(model.parameters()).device
+        head.to(torch_device)
+    elif device_map is None:
+        model.to(torch_device)  # type: ignore[arg-type]
+        head.to(torch_device)
+    else:  # placed by accelerate: inputs go where the first part is; the head sits with the last
+        embedding: Any = model.get_input_embeddings()
+        hook = getattr(embedding, "_hf_hook", None)  # an offloaded part runs on its hook's device
+        torch_device = torch.device(getattr(hook, "execution_device", None) or embedding.weight.device)
+        if isinstance(head, nn.Linear) and head.weight.device.type == "meta":
+            head = ProjectionHead(_stored_tensor(model_dir, "score.weight"))  # offloaded: read it ourselves
+        if not isinstance(head, nn.Linear):
+            head.to(_last_device(model))
     model.eval().requires_grad_(False)
-    head.to(torch_device)
     attributes, chosen = select_attributes(outputs, reward_config, model_dir / REWARD_CONFIG_FILE)
     if head_weights is not None and GATED_SCORE not in attributes:
         head_weights = None
@@ -149,6 +184,7 @@ def load_reward_model(
         pooling=spec.pooling,
         ensemble=ensemble,
         select=chosen,
+        device=torch_device,
     )
     return RewardModel(
         spec=spec,
@@ -288,8 +324,31 @@ def _check_weight_files(model_dir: Path, allow_pickle: bool) -> None:
             raise CheckpointError(file, f"corrupt or truncated safetensors file ({exc})") from exc
 
 
+def _stored_tensor(model_dir: Path, key: str) -> torch.Tensor:
+    """One tensor of the checkpoint, read from its safetensors file."""
+    stored = file_holding(model_dir, key)
+    if stored is None:
+        raise CheckpointError(model_dir, f"no tensor {key} in the checkpoint's safetensors files")
+    with safe_open(str(stored), framework="pt") as handle:
+        return handle.get_tensor(key)
+
+
+def _last_device(model: PreTrainedModel) -> torch.device:
+    """Where the last part of a model placed by accelerate computes (the final norm's device)."""
+    # Disk-offloaded parts run on the CPU.
+    placed = ["cpu" if device == "disk" else device for device in getattr(model, "hf_device_map", {}).values()]
+    last = placed[-1] if placed else "cpu"
+    return torch.device(f"cuda:{last}" if isinstance(last, int) else last)
+
+
 def _load_model(
-    model_dir: Path, dtype: torch.dtype, allow_pickle: bool, trust_remote_code: bool, *, backbone_only: bool = False
+    model_dir: Path,
+    dtype: torch.dtype,
+    allow_pickle: bool,
+    trust_remote_code: bool,
+    placement: dict[str, Any] | None = None,
+    *,
+    backbone_only: bool = False,
 ) -> PreTrainedModel:
     """The `*ForSequenceClassification` model, or with `backbone_only` the bare backbone of a
     checkpoint whose head we build ourselves (its LM head is then the one tensor left out)."""
@@ -303,6 +362,7 @@ def _load_model(
             output_loading_info=True,
             # Report wrong shapes through loading info (which names them) instead of a generic error.
             ignore_mismatched_sizes=True,
+            **(placement or {}),
         )
     except Exception as exc:  # from_pretrained raises ValueError, OSError, RuntimeError, ...
         raise CheckpointError(model_dir, f"transformers could not load the model: {exc}") from exc

@@ -11,6 +11,7 @@ read position `ReadRule` computed from that row's own, unpadded ids.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
@@ -22,6 +23,9 @@ from .forward import PaddingSide
 from .gated import GatedHead, gate_position
 from .heads import ProjectionHead, linear_head_outputs
 from .spec import Pooling, ReadRule
+
+if TYPE_CHECKING:
+    from .parallel import Lockstep
 
 
 class Scorer:
@@ -39,6 +43,7 @@ class Scorer:
         pooling: Pooling = "last_non_pad",
         ensemble: torch.Tensor | None = None,
         select: Sequence[int] | None = None,
+        device: torch.device | None = None,
     ) -> None:
         self.model = model
         self.backbone = model.base_model
@@ -51,7 +56,10 @@ class Scorer:
         self.rule = ReadRule(pad_token_id, pooling)
         # Any id works as filler: it is never attended to by a real token, and never read.
         self.fill_id = pad_token_id if pad_token_id is not None else 0
-        self.device = next(model.parameters()).device
+        # Where inputs go: the first parameter's device, unless the model was placed in parts.
+        self.device = device or next(model.parameters()).device
+        # With tensor parallelism, on rank 0: sends each plan to the other ranks first.
+        self.lockstep: Lockstep | None = None
 
     @property
     def pad_token_id(self) -> int | None:
@@ -91,8 +99,15 @@ class Scorer:
     def row(self, token_ids: Sequence[int]) -> Row:
         return self.rule.row(token_ids)
 
-    @torch.inference_mode()
     def features(self, plan: BatchPlan, *, padding_side: PaddingSide = "right") -> torch.Tensor:
+        """The backbone's hidden states for the plan (`_features`); with tensor parallelism, run
+        by every rank together (rank 0 sends the plan first, see `parallel.Lockstep`)."""
+        if self.lockstep is not None:
+            return self.lockstep(plan, padding_side, lambda: self._features(plan, padding_side=padding_side))
+        return self._features(plan, padding_side=padding_side)
+
+    @torch.inference_mode()
+    def _features(self, plan: BatchPlan, *, padding_side: PaddingSide = "right") -> torch.Tensor:
         """The backbone's last hidden state at each plan row's read position, [len(plan.rows), hidden]
         (a gated head's: followed by the state at its gate position, [len(plan.rows), 2 x hidden])."""
         gated = isinstance(self.head, GatedHead)
@@ -136,7 +151,7 @@ class Scorer:
             read, gate = features.chunk(2, dim=1)
             out = self.head(read, gate)
         else:
-            out = self.head(features)
+            out = self.head(features.to(self.head.rows.device))
         return out if self.select is None else out[:, self.select]
 
     @torch.inference_mode()
