@@ -1,14 +1,15 @@
 """float32, bfloat16 and int8 side by side on the default model: speed, score drift and accuracy.
 
-`python -m bench.precision` loads the default model three times: as it is (float32, the
-reference), with `dtype="bfloat16"`, and with `quantize="int8"` (dynamic int8 backbone linear
-layers, float32 otherwise). It scores the model's held-out test split
+`python -m bench.precision` loads the default model four times: as it is (float32, the
+reference), with `dtype="bfloat16"`, with `dtype="bf16-mixed"` (float32 weights and
+activations, matmuls in bfloat16 under autocast) and with `quantize="int8"` (dynamic int8
+backbone linear layers, float32 otherwise). It scores the model's held-out test split
 (data/synthetic_helpsteer/test.jsonl) with each and writes bench/results/precision.md and
 precision.json:
 
 - speed: useful tokens per second of each, on the same batches (rows sorted by length, cut at
   the server's default token budget and batch size), after a warm-up. Each batch runs on all
-  three back to back, the first rotating, so a busy neighbour slows them alike;
+  all of them back to back, the first rotating, so a busy neighbour slows them alike;
 - drift: each variant's scores minus float32's, per attribute and for the aggregate (0-4 scale);
 - accuracy: `train.evaluate` on each (Pearson and MAE per attribute against the human labels,
   pairwise accuracy of the aggregate within each prompt), as in models/default/eval_report.json,
@@ -64,6 +65,12 @@ class Variant:
 VARIANTS = (
     Variant("fp32", "float32", "none", "float32, the CPU default (the reference)"),
     Variant("bf16", "bfloat16", "none", "bfloat16 weights and activations (`--dtype bfloat16`)"),
+    Variant(
+        "bf16-mixed",
+        "bf16-mixed",
+        "none",
+        "float32 weights, residual stream, norms and head; matmuls in bfloat16 (`--dtype bf16-mixed`)",
+    ),
     Variant("int8", "float32", "int8", "dynamic int8 backbone linear layers, float32 otherwise (`--quantize int8`)"),
 )
 REFERENCE = VARIANTS[0].name

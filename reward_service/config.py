@@ -110,8 +110,10 @@ class Settings(BaseSettings):
         description="With --device-map: memory per device (GPU index or cpu), as JSON, e.g. "
         '{"0": "70GiB", "1": "70GiB", "cpu": "100GiB"}.',
     )
-    dtype: Literal["auto", "float32", "fp32", "bfloat16", "bf16", "float16", "fp16"] = Field(
-        "auto", description="Weights and compute dtype; auto is float32 on CPU and bfloat16 on GPU."
+    dtype: Literal["auto", "float32", "fp32", "bfloat16", "bf16", "float16", "fp16", "bf16-mixed"] = Field(
+        "auto",
+        description="Weights and compute dtype; auto is float32 on CPU and bfloat16 on GPU. bf16-mixed: float32 "
+        "weights, residual stream, norms and head, with matmuls in bfloat16 (autocast).",
     )
     quantize: Quantize = Field(
         "none",

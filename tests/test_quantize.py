@@ -156,10 +156,11 @@ def test_precision_bench_structure(tmp_path: Path, checkpoint: CheckpointFactory
     result = run_precision_bench(
         checkpoint("llama"), data, description="fixture", threads=1, repeats=1, log=lambda _: None
     )
-    variants, others = ["fp32", "bf16", "int8"], ["bf16", "int8"]
+    variants, others = ["fp32", "bf16", "bf16-mixed", "int8"], ["bf16", "bf16-mixed", "int8"]
     assert (result["data"]["prompts"], result["data"]["rows"], result["data"]["subsampled"]) == (2, 5, False)
     assert list(result["variants"]) == variants
     assert result["variants"]["bf16"]["dtype"] == "bfloat16" and result["variants"]["int8"]["quantize"] == "int8"
+    assert result["variants"]["bf16-mixed"]["dtype"] == "bf16-mixed"
     assert isinstance(result["machine"]["cpu_capability"], str)
     flags = result["machine"]["bf16_flags"]
     assert result["machine"]["native_bf16"] == (None if flags is None else bool(flags))

@@ -60,16 +60,27 @@ class RewardModel:
     device: torch.device
     dtype: torch.dtype
     quantize: Quantize = "none"  # "int8": the backbone's linear layers are dynamic int8 (see quantize.py)
+    autocast: torch.dtype | None = None  # bf16-mixed: the backbone's matmuls run in this dtype
+
+    @property
+    def precision(self) -> str:
+        """The dtype as /info reports it: `float32`, `bfloat16`, ... or `bf16-mixed`."""
+        return MIXED if self.autocast is not None else str(self.dtype).removeprefix("torch.")
+
+
+MIXED = "bf16-mixed"  # float32 weights and activations, matmuls in bfloat16 under autocast
 
 
 def resolve_dtype(name: str, device: torch.device) -> torch.dtype:
     """`auto` is fp32 on CPU (bf16 matmul is emulated and far slower there) and bf16 on GPU."""
     if name == "auto":
         return torch.float32 if device.type == "cpu" else torch.bfloat16
+    if name == MIXED:
+        return torch.float32  # the weights; the matmuls run in bfloat16 (`RewardModel.autocast`)
     try:
         return DTYPES[name]
     except KeyError:
-        raise ValueError(f"dtype {name!r} is not one of {['auto', *DTYPES]}") from None
+        raise ValueError(f"dtype {name!r} is not one of {['auto', *DTYPES, MIXED]}") from None
 
 
 def load_reward_model(
@@ -112,7 +123,8 @@ def load_reward_model(
 
     torch_device = torch.device(device)
     torch_dtype = resolve_dtype(dtype, torch_device)
-    _warn_if_emulated(torch_device, torch_dtype)
+    autocast = torch.bfloat16 if dtype == MIXED else None
+    _warn_if_emulated(torch_device, autocast or torch_dtype)
     check_quantize(quantize, torch_device, torch_dtype)
     if device_map is not None and quantize != "none":
         raise ValueError("--quantize int8 and --device-map cannot be combined: int8 runs on one CPU")
@@ -185,6 +197,7 @@ def load_reward_model(
         ensemble=ensemble,
         select=chosen,
         device=torch_device,
+        autocast=autocast,
     )
     return RewardModel(
         spec=spec,
@@ -193,6 +206,7 @@ def load_reward_model(
         device=torch_device,
         dtype=torch_dtype,
         quantize=quantize,
+        autocast=autocast,
     )
 
 

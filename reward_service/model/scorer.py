@@ -44,6 +44,7 @@ class Scorer:
         ensemble: torch.Tensor | None = None,
         select: Sequence[int] | None = None,
         device: torch.device | None = None,
+        autocast: torch.dtype | None = None,
     ) -> None:
         self.model = model
         self.backbone = model.base_model
@@ -58,6 +59,8 @@ class Scorer:
         self.fill_id = pad_token_id if pad_token_id is not None else 0
         # Where inputs go: the first parameter's device, unless the model was placed in parts.
         self.device = device or next(model.parameters()).device
+        # bf16-mixed: the backbone's matmuls in this dtype under autocast, the rest in float32.
+        self.autocast = autocast
         # With tensor parallelism, on rank 0: sends each plan to the other ranks first.
         self.lockstep: Lockstep | None = None
 
@@ -103,8 +106,16 @@ class Scorer:
         """The backbone's hidden states for the plan (`_features`); with tensor parallelism, run
         by every rank together (rank 0 sends the plan first, see `parallel.Lockstep`)."""
         if self.lockstep is not None:
-            return self.lockstep(plan, padding_side, lambda: self._features(plan, padding_side=padding_side))
-        return self._features(plan, padding_side=padding_side)
+            return self.lockstep(plan, padding_side, lambda: self._mixed(plan, padding_side))
+        return self._mixed(plan, padding_side)
+
+    def _mixed(self, plan: BatchPlan, padding_side: PaddingSide) -> torch.Tensor:
+        if self.autocast is None:
+            return self._features(plan, padding_side=padding_side)
+        # Linear layers and attention matmuls in bf16 (fp32 accumulation); the residual stream
+        # stays float32 (bf16 + fp32 promotes), norms compute in float32, and so does the head.
+        with torch.autocast(device_type=self.device.type, dtype=self.autocast):
+            return self._features(plan, padding_side=padding_side).float()
 
     @torch.inference_mode()
     def _features(self, plan: BatchPlan, *, padding_side: PaddingSide = "right") -> torch.Tensor:

@@ -27,7 +27,7 @@ class LocalBackend:
     def __init__(self, service: RewardService, settings: Settings, source: str) -> None:
         self.service = service
         self.model = service.spec.name
-        self.precision = precision_of(str(service.model.dtype).removeprefix("torch."), service.model.quantize)
+        self.precision = precision_of(service.model.precision, service.model.quantize)
         self.attributes = service.spec.attributes
         self.max_items = settings.max_items_per_request
         # One record per call: the engine batches across calls, so small calls cost it nothing

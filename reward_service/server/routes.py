@@ -145,7 +145,7 @@ def add_routes(app: FastAPI, runtime: Runtime) -> None:
             pooling=spec.pooling,
             chat_template=model.encoder.has_template,
             max_tokens_per_item=spec.max_tokens,
-            dtype=str(model.dtype).removeprefix("torch."),
+            dtype=model.precision,
             quantize=model.quantize,
             uncertainty=spec.uncertainty,
             device=str(model.device),
