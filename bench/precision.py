@@ -38,7 +38,7 @@ from typing import Any
 import torch
 
 from bench.precision_report import BF16_FLAGS, render
-from bench.report import load_average
+from bench.report import load_average, write_json_and_markdown
 from reward_service.config import Quantize, Settings
 from reward_service.engine import pack
 from reward_service.model.loading import RewardModel, cpu_flags, load_reward_model
@@ -291,11 +291,7 @@ def _shown(path: Path) -> str:
 
 def write_results(result: dict[str, Any], out: Path) -> tuple[Path, Path]:
     """`<out>/precision.json` and `<out>/precision.md`."""
-    out.mkdir(parents=True, exist_ok=True)
-    json_path, md_path = out / "precision.json", out / "precision.md"
-    json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    md_path.write_text(render(result) + "\n", encoding="utf-8")
-    return json_path, md_path
+    return write_json_and_markdown(result, out, "precision", render(result))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from collections.abc import Mapping, Sequence
@@ -31,6 +32,15 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
         "|" + "|".join("---" for _ in header) + "|",
         *("| " + " | ".join(str(cell) for cell in row) + " |" for row in rows),
     ]
+
+
+def write_json_and_markdown(result: Mapping[str, Any], out: Path, stem: str, markdown: str) -> tuple[Path, Path]:
+    """`<out>/<stem>.json` (the result) and `<out>/<stem>.md` (its rendering)."""
+    out.mkdir(parents=True, exist_ok=True)
+    json_path, md_path = out / f"{stem}.json", out / f"{stem}.md"
+    json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    md_path.write_text(markdown + "\n", encoding="utf-8")
+    return json_path, md_path
 
 
 def load_average() -> list[float]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
-import json
 import logging
 import os
 import platform
@@ -36,7 +35,7 @@ import transformers
 
 from bench import offline, online
 from bench.models import build_tiny_checkpoint, full_model
-from bench.report import load_average, render, update_section
+from bench.report import load_average, render, update_section, write_json_and_markdown
 from bench.workloads import Workload, WorkloadBuilder
 from reward_service.config import DEFAULT_SHARED_PREFIX_MIN_TOKENS, Settings
 from reward_service.engine import EngineLimits
@@ -306,11 +305,7 @@ def _forward_latencies(reward: RewardModel, row: Sequence[int], repeats: int) ->
 
 def write_results(result: dict[str, Any], out: Path) -> tuple[Path, Path]:
     """`<out>/<mode>.json` and `<out>/<mode>.md`."""
-    out.mkdir(parents=True, exist_ok=True)
-    json_path, md_path = out / f"{result['mode']}.json", out / f"{result['mode']}.md"
-    json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    md_path.write_text(render(result) + "\n", encoding="utf-8")
-    return json_path, md_path
+    return write_json_and_markdown(result, out, result["mode"], render(result))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
