@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import dataclasses
 import datetime
-import json
 import os
 import platform
 import statistics
@@ -44,7 +43,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bench.models import build_tiny_checkpoint, full_model
 from bench.online import distinct
-from bench.report import load_average, table
+from bench.report import load_average, table, write_json_and_markdown
 from bench.workloads import WorkloadBuilder
 from reward_service.cli import quiet_libraries
 from reward_service.config import Settings
@@ -232,11 +231,7 @@ def render(result: dict[str, Any]) -> str:
 
 
 def write_results(result: dict[str, Any], out: Path) -> tuple[Path, Path]:
-    out.mkdir(parents=True, exist_ok=True)
-    json_path, md_path = out / "repeats.json", out / "repeats.md"
-    json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    md_path.write_text(render(result) + "\n", encoding="utf-8")
-    return json_path, md_path
+    return write_json_and_markdown(result, out, "repeats", render(result))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

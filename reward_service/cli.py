@@ -143,6 +143,93 @@ def serve(settings: Settings) -> int:
     return 0
 
 
+def add_ray_flags(parser: argparse.ArgumentParser) -> None:
+    """`serve-ray`'s own flags; every other one is a Settings flag, as for `serve`."""
+    from .cluster.serve import RayOptions
+
+    defaults = RayOptions()
+    group = parser.add_argument_group("Ray (each replica holds its own model)")
+    group.add_argument("--replicas", type=int, default=None, help="Replicas to run (default 1).")
+    group.add_argument(
+        "--address", default=None, help="host:port of a Ray cluster's GCS to join (default: start a local cluster)."
+    )
+    group.add_argument(
+        "--num-cpus",
+        type=float,
+        default=defaults.num_cpus,
+        help="Logical CPUs each replica reserves; also its torch threads, unless --threads is given.",
+    )
+    group.add_argument(
+        "--num-gpus", type=float, default=defaults.num_gpus, help="GPUs each replica reserves (with --device cuda)."
+    )
+    group.add_argument(
+        "--autoscale",
+        type=_min_max,
+        default=None,
+        metavar="MIN,MAX",
+        help="Scale between MIN and MAX replicas on ongoing requests (--replicas: the first count).",
+    )
+    group.add_argument(
+        "--max-ongoing-requests",
+        type=int,
+        default=defaults.max_ongoing_requests,
+        help="Requests one replica holds at once; more wait in Serve's router.",
+    )
+    group.add_argument(
+        "--target-ongoing-requests",
+        type=float,
+        default=defaults.target_ongoing_requests,
+        help="With --autoscale: ongoing requests per replica the autoscaler aims for.",
+    )
+
+
+def _min_max(text: str) -> tuple[int, int]:
+    parts = text.split(",")
+    try:
+        low, high = (int(part) for part in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected MIN,MAX replica counts, e.g. 1,4, not {text!r}") from None
+    return low, high
+
+
+def serve_ray(args: argparse.Namespace, settings: Settings) -> int:
+    from .cluster import serve as ray_serve
+    from .training.default_model import ensure_default_model
+
+    if settings.model is None:
+        # Resolved once here, so replicas do not each build the default model at once.
+        try:
+            settings = settings.model_copy(update={"model": ensure_default_model()})
+        except CheckpointError as exc:
+            print(f"reward-service: cannot load the model: {exc}", file=sys.stderr)
+            return 2
+    options = ray_serve.RayOptions(
+        replicas=args.replicas,
+        address=args.address,
+        num_cpus=args.num_cpus,
+        num_gpus=args.num_gpus,
+        autoscale=args.autoscale,
+        max_ongoing_requests=args.max_ongoing_requests,
+        target_ongoing_requests=args.target_ongoing_requests,
+    )
+    return ray_serve.serve_ray(settings, options)
+
+
+def pipeline_on_ray(args: argparse.Namespace, settings: Settings) -> int:
+    """`score|filter|rank --ray`: the pipeline on Ray Data (see `cluster/data.py`)."""
+    import functools
+
+    from .cluster.data import run_on_ray
+
+    def default_model() -> Path:
+        # Resolved once here, so that actors do not each build the default model at once.
+        from .training.default_model import ensure_default_model
+
+        return ensure_default_model()
+
+    return pipeline_commands.run_command(args, settings, run=functools.partial(run_on_ray, default_model=default_model))
+
+
 def train(args: argparse.Namespace) -> int:
     from .training.backbone import backbone_dir, cache_root
     from .training.train import TrainOptions, main_train
@@ -239,6 +326,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     serve_parser = commands.add_parser("serve", help="Start the HTTP server.")
     add_settings_flags(serve_parser)
+    serve_ray_parser = commands.add_parser(
+        "serve-ray", help="Serve the same HTTP API from Ray Serve replicas, on a local or joined Ray cluster."
+    )
+    add_settings_flags(serve_ray_parser)
+    add_ray_flags(serve_ray_parser)
     train_parser = commands.add_parser(
         "train", help="Fit a reward head on HelpSteer2-format data and write a checkpoint with its report."
     )
@@ -283,7 +375,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     quiet_libraries(settings.log_level)
     if args.command in pipeline_commands.COMMANDS:
+        if args.ray:
+            return pipeline_on_ray(args, settings)
         return pipeline_commands.run_command(args, settings)
+    if args.command == "serve-ray":
+        return serve_ray(args, settings)
     return serve(settings)
 
 

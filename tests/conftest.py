@@ -9,12 +9,13 @@ copy in the test's own tmp_path.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import torch
 from checkpoints import CheckpointFactory, Reference, build_tokenizer, make_checkpoint
+from ray_cluster import Cluster, start_cluster
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from reward_service.model.loading import RewardModel, load_reward_model
@@ -99,3 +100,9 @@ def reference() -> Callable[[Path], Reference]:
         return cache[path]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def ray_cluster() -> Iterator[Cluster]:
+    """One local Ray cluster on loopback for the session's Ray tests (see ray_cluster.py)."""
+    yield from start_cluster()

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from checkpoints import CheckpointFactory
+from ray_cluster import Cluster
 
 # `bench` lives beside the package, not inside it; `python -m pytest` finds it from the
 # repository root, plain `pytest` needs the root on the path.
@@ -142,3 +143,24 @@ def test_repeats_bench_runs_both_apps_side_by_side(tmp_path: Path, checkpoint: C
     json_path, md_path = repeats.write_results(result, tmp_path)
     assert json.loads(json_path.read_text())["mode"] == "repeats"
     assert "first / repeat" in md_path.read_text() and result["machine"]["cpu"]
+
+
+def test_ray_data_bench_times_in_process_and_ray_runs(
+    tmp_path: Path, checkpoint: CheckpointFactory, ray_cluster: Cluster
+) -> None:
+    """`python -m bench.ray_data` on the fixture, joining the session's cluster: both runs
+    scored every record, in the same order, and their times split at the first chunk."""
+    from bench import ray_data
+
+    config = dataclasses.replace(ray_data.QUICK, records=40, chunk_size=8, setups=((1, 1.0),))
+    result = ray_data.run_ray_data(
+        config, checkpoint("llama"), description="fixture", threads=1, address=ray_cluster.address, log=lambda _: None
+    )
+    runs = result["runs"]
+    assert [run["setup"] for run in runs] == [ray_data.IN_PROCESS, "ray: 1 actor x 1 CPU"]
+    for run in runs:
+        assert run["same_records"] and run["max_abs_diff"] < 1e-4
+        assert 0 < run["startup_s"] < run["seconds"] and run["steady_records_per_s"] > 0
+    json_path, md_path = ray_data.write_results(result, tmp_path)
+    assert json.loads(json_path.read_text())["mode"] == "ray_data"
+    assert "records/s (steady)" in md_path.read_text()

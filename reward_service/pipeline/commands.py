@@ -14,6 +14,7 @@ import logging
 import math
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from .summary import Report, format_report
 from .units import Fields
 
 API_KEY_ENV = "REWARD_SERVICE_API_KEY"
+RAY_FLAGS = ("--ray-address", "--ray-actors", "--ray-num-cpus", "--ray-num-gpus", "--records-per-part")
 COMMANDS = {
     "score": "Score every record of a JSONL/Parquet file; write each with its scores added.",
     "filter": "Keep the records that meet every threshold (--min, --max, --max-uncertainty); others go to --rejected.",
@@ -56,7 +58,9 @@ IN_PROCESS_SETTINGS = (
 
 def add_arguments(parser: argparse.ArgumentParser, command: str) -> None:
     """The pipeline flags of `command` (the in-process model flags are added by the caller)."""
-    parser.add_argument("input", type=Path, metavar="IN", help="Input: JSON Lines, or Parquet (*.parquet).")
+    parser.add_argument(
+        "input", type=Path, metavar="IN", help="Input: JSON Lines, or Parquet (*.parquet); with --ray also a directory."
+    )
     parser.add_argument("-o", "--output", type=Path, required=True, metavar="OUT", help=_OUTPUT_HELP[command])
     if command == "filter":
         parser.add_argument(
@@ -78,6 +82,35 @@ def add_arguments(parser: argparse.ArgumentParser, command: str) -> None:
     source.add_argument("--api-key", help=f"Sent as `Authorization: Bearer KEY` (default: ${API_KEY_ENV}).")
     source.add_argument("--timeout", type=_positive, default=330.0, metavar="S", help="Seconds per request (--url).")
     source.add_argument("--max-attempts", type=int, default=5, metavar="N", help="Tries per request on 429/503/errors.")
+
+    cluster = parser.add_argument_group("on a Ray cluster (pip install 'reward-service[ray]')")
+    cluster.add_argument(
+        "--ray",
+        action="store_true",
+        help="Score on Ray Data, one model per actor; IN may also be a directory of parts, OUT Parquet or a directory.",
+    )
+    cluster.add_argument("--ray-address", metavar="ADDR", help="Join this cluster (HEAD:6379) instead of a local one.")
+    cluster.add_argument(
+        "--ray-actors",
+        type=_count,
+        metavar="N",
+        help="Actors, each with its own model (default: as many as the cluster's CPUs, or GPUs with --device cuda).",
+    )
+    cluster.add_argument(
+        "--ray-num-cpus",
+        type=_positive,
+        metavar="N",
+        help="Logical CPUs each actor reserves (default 1); also its torch threads, unless --threads is given.",
+    )
+    cluster.add_argument(
+        "--ray-num-gpus",
+        type=_non_negative,
+        metavar="N",
+        help="GPUs each actor reserves (default 1 with --device cuda).",
+    )
+    cluster.add_argument(
+        "--records-per-part", type=_count, metavar="N", help="Lines per part of a directory output (default 100000)."
+    )
 
     fields = parser.add_argument_group("input fields")
     fields.add_argument("--prompt-field", default="prompt", help="The user's turn (with --response-field).")
@@ -128,15 +161,26 @@ _OUTPUT_HELP = {
 }
 
 
-def run_command(args: argparse.Namespace, settings: Settings) -> int:
-    """Run a parsed `score`/`filter`/`rank` command; returns the exit status."""
+Run = Callable[[RunOptions, argparse.Namespace, Settings], Report]
+
+
+def run_command(args: argparse.Namespace, settings: Settings, run: Run | None = None) -> int:
+    """Run a parsed `score`/`filter`/`rank` command; returns the exit status.
+
+    `run` carries the run out (default: in this process, or against --url); the cluster layer
+    passes its own for --ray.
+    """
     name = f"reward-service {args.command}"
     logging.basicConfig(level="WARNING", format="%(levelname)s %(name)s: %(message)s")
     try:
         options = options_from_args(args)
         if args.url is not None:
             _refuse_in_process_flags(args)
-        report = asyncio.run(_run(options, args, settings))
+        if run is None:
+            _refuse_ray_flags(args)
+            report = asyncio.run(_run(options, args, settings))
+        else:
+            report = run(options, args, settings)
     except (UsageError, CheckpointError) as exc:
         print(f"{name}: {exc}", file=sys.stderr)
         return 2
@@ -215,6 +259,12 @@ def _refuse_in_process_flags(args: argparse.Namespace) -> None:
         raise UsageError(f"{flags}: for a model in this process; with --url the server's own settings apply")
 
 
+def _refuse_ray_flags(args: argparse.Namespace) -> None:
+    given = [flag for flag in RAY_FLAGS if getattr(args, flag.removeprefix("--").replace("-", "_"), None) is not None]
+    if given:
+        raise UsageError(f"{', '.join(given)}: for a run on Ray; add --ray")
+
+
 def _thresholds(
     lows: list[tuple[str, float]], highs: list[tuple[str, float]], spreads: list[tuple[str, float]]
 ) -> dict[str, Bounds]:
@@ -265,6 +315,13 @@ def _positive(text: str) -> float:
     value = _finite(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be positive, got {text!r}")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    value = _finite(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0, got {text!r}")
     return value
 
 

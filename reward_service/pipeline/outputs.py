@@ -91,7 +91,7 @@ class Outputs:
             raise UsageError(f"cannot resume: {progress} is unreadable ({exc}); start over with --overwrite") from exc
         if version != VERSION:
             raise UsageError(f"cannot resume: {progress} was written by another version; start over with --overwrite")
-        _check_same_run(recorded, fingerprint)
+        check_same_run(recorded, fingerprint)
         sizes = {role: path.stat().st_size if path.exists() else 0 for role, path in paths.items()}
         state = following if following and all(sizes[r] >= n for r, n in following.sizes.items()) else done
         for role, path in paths.items():
@@ -148,7 +148,7 @@ class Outputs:
         os.replace(temporary, self.progress)
 
 
-def _check_same_run(recorded: Mapping[str, Any], current: Mapping[str, Any]) -> None:
+def check_same_run(recorded: Mapping[str, Any], current: Mapping[str, Any]) -> None:
     """Resuming with other options would mix two kinds of output in one file: refuse, naming them."""
     differ = sorted(key for key in set(recorded) | set(current) if recorded.get(key) != current.get(key))
     if differ:

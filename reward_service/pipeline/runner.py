@@ -80,8 +80,8 @@ async def run_pipeline(options: RunOptions, backend: Backend, *, stream: TextIO 
     started = time.monotonic()
     backend.check(options.scoring)
     paths = options.paths()
-    _check_paths(options.input, paths)
-    fingerprint = _fingerprint(options, backend, paths)
+    check_paths(options.input, paths)
+    fingerprint = fingerprint_of(options, paths, model=backend.model, precision=backend.precision)
     if options.resume:
         outputs = Outputs.resume(paths, fingerprint)
     else:
@@ -91,17 +91,17 @@ async def run_pipeline(options: RunOptions, backend: Backend, *, stream: TextIO 
         closing.callback(outputs.close)
         source = open_source(options.input, outputs.state.position)
         closing.callback(source.close)
-        layout = _layout(options, source)
+        layout = layout_of(options, source.unit)
         done = outputs.state.position.records
         report = Report(options.command, source.unit, resumed_after=done)
         if options.resume:
-            await _count_earlier(report, layout, outputs)
+            await asyncio.to_thread(count_earlier, report, layout, outputs)
         total = await asyncio.to_thread(source.estimated_total) if options.progress else None
         stream = stream or sys.stderr
         progress = Progress(enabled=options.progress, total=total, initial=done, unit="rec", stream=stream)
         closing.callback(progress.close)
-        writer = _Writer(options, outputs, report, layout)
-        chunks = _chunks(_units(source, options, backend), options.chunk_size)
+        writer = Writer(options, outputs, report, layout)
+        chunks = chunks_of(units_of(source, options, backend.max_items), options.chunk_size)
         await _stream(chunks, backend, options, writer, progress, done)
         if report.stopped is None:
             progress.finish()
@@ -109,11 +109,11 @@ async def run_pipeline(options: RunOptions, backend: Backend, *, stream: TextIO 
     return report
 
 
-async def _count_earlier(report: Report, layout: Layout, outputs: Outputs) -> None:
+def count_earlier(report: Report, layout: Layout, outputs: Outputs) -> None:
     """Count what the earlier runs wrote, so that the summary covers the whole output."""
     report.counts["records"] = report.resumed_after
     try:
-        await asyncio.to_thread(count_written, report, layout, outputs.written)
+        count_written(report, layout, outputs.written)
     except ValueError as exc:
         raise UsageError(
             f"cannot resume: {', '.join(map(str, outputs.paths.values()))} do not hold what the interrupted run "
@@ -122,7 +122,7 @@ async def _count_earlier(report: Report, layout: Layout, outputs: Outputs) -> No
 
 
 async def _stream(
-    chunks: Iterator[list[Unit]], backend: Backend, options: RunOptions, writer: _Writer, progress: Progress, done: int
+    chunks: Iterator[list[Unit]], backend: Backend, options: RunOptions, writer: Writer, progress: Progress, done: int
 ) -> None:
     """Score `chunks` with up to `options.concurrency` in flight; write each, oldest first.
 
@@ -137,7 +137,7 @@ async def _stream(
                 if chunk is None:
                     exhausted = True
                 else:
-                    task = asyncio.create_task(_score_chunk(backend, chunk, options.scoring, progress, done))
+                    task = asyncio.create_task(score_chunk(backend, chunk, options.scoring, progress, done))
                     window.append((chunk, task))
                     done = chunk[-1].end.records
             if not window:
@@ -151,15 +151,16 @@ async def _stream(
         await asyncio.gather(*(task for _, task in window), return_exceptions=True)
 
 
-async def _score_chunk(
-    backend: Backend, chunk: list[Unit], scoring: ScoringOptions, progress: Progress, done: int
+async def score_chunk(
+    backend: Backend, chunk: list[Unit], scoring: ScoringOptions, progress: Progress | None = None, done: int = 0
 ) -> list[list[Outcome]]:
     """Each unit's outcomes, from concurrent calls of about `backend.call_items` conversations.
 
-    A call's records count on the bar as soon as it returns; the first call to fail cancels the rest.
+    A call's records count on the bar (if any) as soon as it returns, `done` being the records
+    before the chunk; the first call to fail cancels the rest.
     """
     calls = []
-    for units in _chunks(iter(chunk), backend.call_items):
+    for units in chunks_of(iter(chunk), backend.call_items):
         records = units[-1].end.records - done
         calls.append(asyncio.create_task(_score_units(backend, units, scoring, progress, records)))
         done = units[-1].end.records
@@ -172,11 +173,12 @@ async def _score_chunk(
 
 
 async def _score_units(
-    backend: Backend, units: list[Unit], scoring: ScoringOptions, progress: Progress, records: int
+    backend: Backend, units: list[Unit], scoring: ScoringOptions, progress: Progress | None, records: int
 ) -> list[list[Outcome]]:
     conversations = [conversation for unit in units for conversation in unit.conversations]
     outcomes = await score_each(backend, conversations, scoring) if conversations else []
-    progress.advance(records, sum(o.tokens for o in outcomes if isinstance(o, ItemResult)))
+    if progress is not None:
+        progress.advance(records, sum(o.tokens for o in outcomes if isinstance(o, ItemResult)))
     per_unit, start = [], 0
     for unit in units:
         per_unit.append(outcomes[start : start + len(unit.conversations)])
@@ -184,7 +186,7 @@ async def _score_units(
     return per_unit
 
 
-class _Writer:
+class Writer:
     """Renders scored chunks in input order and commits them to the outputs."""
 
     def __init__(self, options: RunOptions, outputs: Outputs, report: Report, layout: Layout) -> None:
@@ -213,16 +215,18 @@ class _Writer:
         return carry_on
 
 
-def _units(source: Source, options: RunOptions, backend: Backend) -> Iterator[Unit]:
+def units_of(source: Source, options: RunOptions, max_items: int) -> Iterator[Unit]:
+    """The units of work the command makes of the records; a record or group holds at most
+    `max_items` conversations."""
     records, fields = source.records(), options.fields
     if options.command != "rank":
         return (to_item(raw, fields) for raw in records)
     if fields.group is not None:
-        return grouped((to_item(raw, fields) for raw in records), fields, backend.max_items)
-    return (to_candidates(raw, fields, backend.max_items) for raw in records)
+        return grouped((to_item(raw, fields) for raw in records), fields, max_items)
+    return (to_candidates(raw, fields, max_items) for raw in records)
 
 
-def _chunks(units: Iterator[Unit], size: int) -> Iterator[list[Unit]]:
+def chunks_of(units: Iterator[Unit], size: int) -> Iterator[list[Unit]]:
     """Consecutive units holding about `size` conversations (a rank group is never split)."""
     chunk: list[Unit] = []
     weight = 0
@@ -236,10 +240,11 @@ def _chunks(units: Iterator[Unit], size: int) -> Iterator[list[Unit]]:
         yield chunk
 
 
-def _layout(options: RunOptions, source: Source) -> Layout:
+def layout_of(options: RunOptions, unit: str) -> Layout:
+    """How records are rendered, `unit` being what the input counts (`line` or `row`)."""
     return Layout(
         command=options.command,
-        unit=source.unit,
+        unit=unit,
         thresholds=bool(options.scoring.thresholds),
         truncation=options.scoring.truncation == "left",
         responses_field=options.fields.responses,
@@ -249,7 +254,7 @@ def _layout(options: RunOptions, source: Source) -> Layout:
     )
 
 
-def _check_paths(source: Path, paths: dict[str, Path]) -> None:
+def check_paths(source: Path, paths: dict[str, Path]) -> None:
     resolved = {role: path.resolve() for role, path in paths.items()}
     everything = [*resolved.values(), progress_path(resolved["output"])]
     if source.resolve() in everything:
@@ -258,15 +263,15 @@ def _check_paths(source: Path, paths: dict[str, Path]) -> None:
         raise UsageError(f"two outputs are the same file ({', '.join(map(str, paths.values()))}); give distinct paths")
 
 
-def _fingerprint(options: RunOptions, backend: Backend, paths: dict[str, Path]) -> dict[str, Any]:
+def fingerprint_of(options: RunOptions, paths: dict[str, Path], *, model: str, precision: str) -> dict[str, Any]:
     """What makes two runs' outputs the same kind of output; a resumed run must match it."""
     return {
         "command": options.command,
         "input": str(options.input.resolve()),
         "outputs": {role: str(path.resolve()) for role, path in paths.items()},
         "fields": asdict(options.fields),
-        "model": backend.model,
-        "precision": backend.precision,
+        "model": model,
+        "precision": precision,
         "weights": options.scoring.weights,
         "thresholds": {name: list(bounds) for name, bounds in options.scoring.thresholds.items()},
         "truncation": options.scoring.truncation,

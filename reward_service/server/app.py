@@ -21,7 +21,7 @@ from .errors import add_error_handlers
 from .metrics import Metrics
 from .middleware import REQUEST_ID_HEADER, ROUTES, BodyLimit, RequestLog, RequestMetrics
 from .openai_routes import add_openai_routes
-from .routes import Runtime, add_routes
+from .routes import ReadyCheck, Runtime, add_routes
 from .ui_routes import add_ui_routes
 
 if TYPE_CHECKING:
@@ -32,10 +32,22 @@ logger = logging.getLogger(__name__)
 __all__ = ["ROUTES", "create_app"]
 
 
-def create_app(settings: Settings, model: RewardModel | None = None) -> FastAPI:
-    """Build the app. With no `model`, the lifespan loads `settings.model` (or the default model)."""
+def create_app(
+    settings: Settings,
+    model: RewardModel | None = None,
+    *,
+    ready_check: ReadyCheck | None = None,
+    warm_up_in_startup: bool = False,
+) -> FastAPI:
+    """Build the app. With no `model`, the lifespan loads `settings.model` (or the default model).
+
+    For hosts that run many copies of the app (Ray Serve replicas): `ready_check` is asked by
+    /ready once this copy is warm, and says why the whole service is not ready yet (None when it
+    is); `warm_up_in_startup` finishes the warm-up inside the lifespan's startup, failing it if
+    the warm-up fails, for a host that sends requests to a copy once its startup completes.
+    """
     metrics = Metrics()
-    runtime = Runtime(settings=settings, metrics=metrics, model=model)
+    runtime = Runtime(settings=settings, metrics=metrics, model=model, ready_check=ready_check)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -53,6 +65,10 @@ def create_app(settings: Settings, model: RewardModel | None = None) -> FastAPI:
         runtime.service = service
         warmup = asyncio.create_task(_warm_up(runtime))
         try:
+            if warm_up_in_startup:
+                await warmup
+                if not runtime.ready.is_set():
+                    raise RuntimeError("the warm-up scoring failed (logged above), so the app does not start")
             yield
         finally:
             warmup.cancel()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from ..model.loading import RewardModel
 
 T = TypeVar("T")
+# Why the service as a whole is not ready yet, or None when it is (see create_app).
+ReadyCheck = Callable[[], Awaitable[str | None]]
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse, "description": description}
@@ -58,6 +60,7 @@ class Runtime:
     model: RewardModel | None = None
     service: RewardService | None = None
     ready: asyncio.Event = field(default_factory=asyncio.Event)
+    ready_check: ReadyCheck | None = None  # see create_app
 
     def require_service(self) -> RewardService:
         if self.service is None or not self.ready.is_set():
@@ -171,6 +174,8 @@ def add_routes(app: FastAPI, runtime: Runtime) -> None:
     async def ready() -> Health:
         """Ready: the model is loaded and warmed up."""
         runtime.require_service()
+        if runtime.ready_check is not None and (problem := await runtime.ready_check()) is not None:
+            raise NotReady(problem)
         return Health(status="ok")
 
     @app.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
