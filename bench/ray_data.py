@@ -47,13 +47,12 @@ if __package__ in (None, ""):  # run as a script (`python bench/ray_data.py`): m
 import torch
 
 from bench.models import build_tiny_checkpoint, full_model
-from bench.report import load_average, table, write_json_and_markdown
+from bench.report import add_common_arguments, load_average, table, write_json_and_markdown
 from bench.workloads import WorkloadBuilder
 from reward_service.cli import main as cli_main
 from reward_service.cli import quiet_libraries
 from reward_service.model.loading import load_reward_model
 
-ROOT = Path(__file__).resolve().parents[1]
 IN_PROCESS = "in-process"
 OBJECT_STORE_BYTES = 256 * 1024 * 1024
 
@@ -256,13 +255,10 @@ def write_results(result: dict[str, Any], out: Path) -> tuple[Path, Path]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.ray_data", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="Smoke run: tiny random model, short items.")
-    parser.add_argument("--model", type=Path, default=None, help="Checkpoint to measure instead of the default.")
-    parser.add_argument("--threads", type=int, default=None, help="In-process torch threads (default: the cores).")
+    add_common_arguments(parser, "Smoke run: tiny random model, short items.")
     parser.add_argument("--records", type=int, default=None, help="Records in the input.")
     parser.add_argument("--chunk-size", type=int, default=None, help="Records per chunk (a Ray Data block).")
     parser.add_argument("--address", default=None, help="Join this Ray cluster instead of starting a local one.")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results", help="Folder for JSON and markdown.")
     args = parser.parse_args(argv)
     quiet_libraries("warning")
 

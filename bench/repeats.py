@@ -43,7 +43,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bench.models import build_tiny_checkpoint, full_model
 from bench.online import distinct
-from bench.report import load_average, table, write_json_and_markdown
+from bench.report import add_common_arguments, load_average, table, write_json_and_markdown
 from bench.workloads import WorkloadBuilder
 from reward_service.cli import quiet_libraries
 from reward_service.config import Settings
@@ -51,7 +51,6 @@ from reward_service.model.formatting import Conversation
 from reward_service.model.loading import RewardModel, load_reward_model
 from reward_service.server.app import create_app
 
-ROOT = Path(__file__).resolve().parents[1]
 CACHED, UNCACHED = "cache on (defaults)", "cache off (cache_size 0)"
 
 
@@ -236,14 +235,11 @@ def write_results(result: dict[str, Any], out: Path) -> tuple[Path, Path]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.repeats", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="Smoke run: tiny random model, short items, seconds.")
-    parser.add_argument("--model", type=Path, default=None, help="Checkpoint to measure instead of the default.")
-    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: the cores available).")
+    add_common_arguments(parser, "Smoke run: tiny random model, short items, seconds.")
     parser.add_argument("--device", default=None, help="torch device, as `serve --device` (default: cpu).")
     parser.add_argument("--dtype", default=None, help="as `serve --dtype` (default: auto).")
     parser.add_argument("--items", type=int, default=None, help="Conversations per request (default: 64).")
     parser.add_argument("--rounds", type=int, default=None, help="Fresh requests, each sent twice to each app.")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results", help="Folder for JSON and markdown.")
     args = parser.parse_args(argv)
     quiet_libraries("warning")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
@@ -32,6 +33,18 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
         "|" + "|".join("---" for _ in header) + "|",
         *("| " + " | ".join(str(cell) for cell in row) + " |" for row in rows),
     ]
+
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def add_common_arguments(parser: argparse.ArgumentParser, quick: str) -> None:
+    """The flags every side-by-side bench takes: `--quick` (what `quick` says it runs),
+    `--model`, `--threads` and `--out`."""
+    parser.add_argument("--quick", action="store_true", help=quick)
+    parser.add_argument("--model", type=Path, default=None, help="Checkpoint to measure instead of the default.")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: the cores available).")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="Folder for JSON and markdown.")
 
 
 def write_json_and_markdown(result: Mapping[str, Any], out: Path, stem: str, markdown: str) -> tuple[Path, Path]:

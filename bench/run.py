@@ -35,7 +35,7 @@ import transformers
 
 from bench import offline, online
 from bench.models import build_tiny_checkpoint, full_model
-from bench.report import load_average, render, update_section, write_json_and_markdown
+from bench.report import add_common_arguments, load_average, render, update_section, write_json_and_markdown
 from bench.workloads import Workload, WorkloadBuilder
 from reward_service.config import DEFAULT_SHARED_PREFIX_MIN_TOKENS, Settings
 from reward_service.engine import EngineLimits
@@ -310,14 +310,11 @@ def write_results(result: dict[str, Any], out: Path) -> tuple[Path, Path]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="Smoke run: tiny random model, tiny sizes, seconds.")
-    parser.add_argument("--model", type=Path, default=None, help="Checkpoint to measure instead of the default.")
-    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: the cores available).")
+    add_common_arguments(parser, "Smoke run: tiny random model, tiny sizes, seconds.")
     parser.add_argument("--device", default=None, help="torch device, as `serve --device` (default: cpu).")
     parser.add_argument("--dtype", default=None, help="as `serve --dtype` (default: auto).")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="Override a size.")
     parser.add_argument("--no-online", action="store_true", help="Skip the server measurements.")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results", help="Folder for JSON and markdown.")
     parser.add_argument(
         "--no-update-md", action="store_true", help="Do not write the tables into BENCHMARKS.md (full mode)."
     )
