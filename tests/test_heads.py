@@ -26,7 +26,6 @@ from transformers import (
     AutoModelForCausalLM,
     AutoModelForSequenceClassification,
     AutoTokenizer,
-    LlamaConfig,
 )
 
 from reward_service.engine import BatchPlan
@@ -46,12 +45,9 @@ CAUSAL_ARCHS = {
 }
 
 
-def build_causal_lm(directory: Path, tokenizer_dir: Path, arch: str, *, tied: bool, rows: Any = ROWS) -> Path:
-    """A random tiny `*ForCausalLM` checkpoint with its tokenizer and a reward_config.json
-    reading `rows` at the last token. The LM head is drawn large enough that logits are of
-    order 1-10 (so a soft cap at 2 bites)."""
-    tokenizer = load_tokenizer(tokenizer_dir, "chatml")
-    config = AutoConfig.for_model(
+def tiny_config(arch: str, tokenizer: Any, **extra: Any) -> Any:
+    """The tiny shape of every model here, for `arch`, with the tokenizer's vocabulary and ids."""
+    return AutoConfig.for_model(
         arch,
         vocab_size=len(tokenizer),
         hidden_size=HIDDEN,
@@ -65,9 +61,16 @@ def build_causal_lm(directory: Path, tokenizer_dir: Path, arch: str, *, tied: bo
         pad_token_id=tokenizer.pad_token_id,
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
-        tie_word_embeddings=tied,
-        **CAUSAL_ARCHS[arch],
+        **extra,
     )
+
+
+def build_causal_lm(directory: Path, tokenizer_dir: Path, arch: str, *, tied: bool, rows: Any = ROWS) -> Path:
+    """A random tiny `*ForCausalLM` checkpoint with its tokenizer and a reward_config.json
+    reading `rows` at the last token. The LM head is drawn large enough that logits are of
+    order 1-10 (so a soft cap at 2 bites)."""
+    tokenizer = load_tokenizer(tokenizer_dir, "chatml")
+    config = tiny_config(arch, tokenizer, tie_word_embeddings=tied, **CAUSAL_ARCHS[arch])
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(1)
         model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
@@ -328,19 +331,7 @@ def gated_checkpoint(directory: Path, tokenizer_dir: Path, **head: object) -> tu
     with the test tokenizer; the gate pattern is what the template writes before the response."""
     tokenizer = load_tokenizer(tokenizer_dir, "chatml")
     pattern = tuple(tokenizer("<|im_end|>\n<|im_start|>assistant\n", add_special_tokens=False)["input_ids"])
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=HIDDEN,
-        intermediate_size=2 * HIDDEN,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=512,
-        initializer_range=0.2,
-        pad_token_id=tokenizer.pad_token_id,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-    )
+    config = tiny_config("llama", tokenizer)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(3)
         reference = ReferenceRewardModelWithGating(config, 19, temperature=10.0, hidden_dim=16, n_hidden=2).eval()
