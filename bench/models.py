@@ -123,3 +123,14 @@ def full_model() -> tuple[Path, str]:
     backbone = backbone_dir()
     path = random_head_checkpoint(backbone, cache_root() / RANDOM_HEAD_DIR)
     return path, "SmolLM2-135M-Instruct backbone with a random 5-label head (models/default not present)"
+
+
+def chosen_model(model: Path | None, quick: bool, scratch: Path) -> tuple[Path, str]:
+    """The checkpoint a bench measures and how to describe it: `--model` when given, the tiny
+    random model (built in `scratch`) for `--quick`, else the default model."""
+    if model is not None:
+        return model, f"checkpoint {model}"
+    if quick:
+        tiny = build_tiny_checkpoint(scratch / "tiny")
+        return tiny, "tiny random Llama (2 layers, width 64): smoke only, figures mean nothing"
+    return full_model()

@@ -46,7 +46,7 @@ if __package__ in (None, ""):  # run as a script (`python bench/ray_data.py`): m
 
 import torch
 
-from bench.models import build_tiny_checkpoint, full_model
+from bench.models import chosen_model
 from bench.report import add_common_arguments, load_average, table, write_json_and_markdown
 from bench.workloads import WorkloadBuilder
 from reward_service.cli import main as cli_main
@@ -267,13 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = dataclasses.replace(config, **{name: value for name, value in given.items() if value is not None})
     threads = args.threads or len(os.sched_getaffinity(0))
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
-        if args.model is not None:
-            model_dir, description = args.model, f"checkpoint {args.model}"
-        elif args.quick:
-            model_dir = build_tiny_checkpoint(Path(scratch) / "tiny")
-            description = "tiny random Llama (2 layers, width 64): smoke only, figures mean nothing"
-        else:
-            model_dir, description = full_model()
+        model_dir, description = chosen_model(args.model, args.quick, Path(scratch))
         result = run_ray_data(
             config,
             model_dir,

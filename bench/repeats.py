@@ -41,7 +41,7 @@ import httpx
 import torch
 from prometheus_client.parser import text_string_to_metric_families
 
-from bench.models import build_tiny_checkpoint, full_model
+from bench.models import chosen_model
 from bench.online import distinct
 from bench.report import add_common_arguments, load_average, table, write_json_and_markdown
 from bench.workloads import WorkloadBuilder
@@ -249,13 +249,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = dataclasses.replace(config, **changes)
     threads = args.threads or len(os.sched_getaffinity(0))
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
-        if args.model is not None:
-            model_dir, description = args.model, f"checkpoint {args.model}"
-        elif args.quick:
-            model_dir = build_tiny_checkpoint(Path(scratch) / "tiny")
-            description = "tiny random Llama (2 layers, width 64): smoke only, figures mean nothing"
-        else:
-            model_dir, description = full_model()
+        model_dir, description = chosen_model(args.model, args.quick, Path(scratch))
         result = run_repeats(
             config, model_dir, description=description, threads=threads, log=lambda line: print(line, file=sys.stderr)
         )

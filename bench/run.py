@@ -34,7 +34,7 @@ import torch
 import transformers
 
 from bench import offline, online
-from bench.models import build_tiny_checkpoint, full_model
+from bench.models import chosen_model
 from bench.report import add_common_arguments, load_average, render, update_section, write_json_and_markdown
 from bench.workloads import Workload, WorkloadBuilder
 from reward_service.config import DEFAULT_SHARED_PREFIX_MIN_TOKENS, Settings
@@ -335,13 +335,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         mode = f"full-{config.device.replace(':', '')}-{config.dtype}"
     threads = args.threads or len(os.sched_getaffinity(0))
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
-        if args.model is not None:
-            model_dir, description = args.model, f"checkpoint {args.model}"
-        elif args.quick:
-            model_dir = build_tiny_checkpoint(Path(scratch) / "tiny")
-            description = "tiny random Llama (2 layers, width 64): smoke only, figures mean nothing"
-        else:
-            model_dir, description = full_model()
+        model_dir, description = chosen_model(args.model, args.quick, Path(scratch))
         result = run_benchmarks(config, model_dir, mode=mode, description=description, threads=threads)
     json_path, md_path = write_results(result, args.out)
     if mode == "full" and not args.no_update_md:  # the default CPU, float32 run only
