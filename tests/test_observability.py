@@ -8,6 +8,7 @@ tests) with the tiny llama checkpoint; the log test starts the real command line
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -26,7 +27,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from test_pipeline import uvicorn_server
 from test_process import free_port, serve_command, wait_ready
 
+from reward_service.config import Settings
 from reward_service.model.loading import RewardModel, load_reward_model
+from reward_service.server.app import create_app
 from reward_service.server.logs import TEXT_FORMAT, JsonFormatter, RequestIdFilter, request_id
 
 KEY = "secret-key"
@@ -234,3 +237,36 @@ def test_json_formatter_keeps_the_traceback() -> None:
     assert entry["level"] == "error" and entry["request_id"] is None
     assert "ValueError: broken" in entry["exception"]
 
+
+
+def test_an_unexpected_failure_is_a_500_with_its_request_id_logged_once(
+    model: RewardModel, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bug below the routes: the client gets the ordinary 500 body with its id, and the one
+    log line for the request carries the traceback."""
+    app = create_app(Settings(model=None), model)
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    async def call() -> httpx.Response:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                while (await client.get("/ready")).status_code != 200:
+                    await asyncio.sleep(0.01)
+                app.state.runtime.service.score = broken  # after the warm-up, which scores too
+                return await client.post("/score", json={"items": [ITEM]}, headers={"X-Request-ID": "bug-1"})
+
+    with caplog.at_level(logging.WARNING, logger="reward_service.requests"):
+        response = asyncio.run(asyncio.wait_for(call(), 30))
+    assert response.status_code == 500
+    assert response.json()["error"] == {
+        "code": "internal_error",
+        "message": "internal server error",
+        "details": [],
+        "request_id": "bug-1",
+    }
+    lines = [r for r in caplog.records if r.name == "reward_service.requests" and r.levelno >= logging.WARNING]
+    assert len(lines) == 1 and lines[0].exc_info is not None
+    assert "RuntimeError: a bug" in caplog.text

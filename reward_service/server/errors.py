@@ -14,7 +14,6 @@ from the same statuses, codes and messages.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -35,8 +34,6 @@ from ..errors import (
     ShuttingDown,
 )
 from .logs import request_id
-
-logger = logging.getLogger(__name__)
 
 
 class NotReady(RewardServiceError):
@@ -181,11 +178,6 @@ def add_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 400:
             return ErrorJSON(error_body("invalid_request", UNPARSABLE), status_code=422)
         return ErrorJSON(error_body("http_error", str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        logger.exception("unexpected error on %s %s", request.method, request.url.path)
-        return ErrorJSON(error_body("internal_error", "internal server error"), status_code=500)
 
 
 def is_json_media_type(content_type: str) -> bool:
