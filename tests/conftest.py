@@ -75,6 +75,24 @@ def fresh_checkpoint(tmp_path: Path, checkpoint: CheckpointFactory) -> Checkpoin
     return get
 
 
+@pytest.fixture(scope="module")
+def model_dir(checkpoint: CheckpointFactory) -> Path:
+    """The checkpoint a module's tests run against (the tiny llama unless the module overrides it)."""
+    return checkpoint("llama")
+
+
+@pytest.fixture(scope="module")
+def model(model_dir: Path) -> RewardModel:
+    """The service's own load of `model_dir`, one per module."""
+    return load_reward_model(model_dir)
+
+
+@pytest.fixture(scope="module")
+def ref(model_dir: Path, reference: Callable[[Path], Reference]) -> Reference:
+    """transformers' load of `model_dir`: where the module's expected scores come from."""
+    return reference(model_dir)
+
+
 @pytest.fixture(scope="session")
 def reward_model() -> Callable[[Path], RewardModel]:
     """`reward_model(path)`: the service's load of a checkpoint directory, cached per path."""

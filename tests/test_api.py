@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 import torch
-from checkpoints import CONVERSATIONS, CheckpointFactory, Conversation, Reference
+from checkpoints import CONVERSATIONS, Conversation, Reference
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -54,19 +54,9 @@ PUBLISHED_WEIGHTS = {"helpfulness": 0.3, "correctness": 0.74, "coherence": 0.46,
 
 
 @pytest.fixture(scope="module")
-def model_dir(checkpoint: CheckpointFactory) -> Path:
-    return checkpoint("llama")
-
-
-@pytest.fixture(scope="module")
 def model(model_dir: Path) -> RewardModel:
     """The service's load of the checkpoint, shared by the module's apps."""
     return load_reward_model(model_dir)
-
-
-@pytest.fixture(scope="module")
-def ref(model_dir: Path, reference: ReferenceFactory) -> Reference:
-    return reference(model_dir)
 
 
 def settings(**overrides: Any) -> Settings:

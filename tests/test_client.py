@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from checkpoints import CONVERSATIONS, CheckpointFactory, Reference
+from checkpoints import CONVERSATIONS, Reference
 
 from reward_service.client import (
     AsyncRewardClient,
@@ -30,7 +30,7 @@ from reward_service.client import (
     ServerError,
 )
 from reward_service.config import Settings
-from reward_service.model.loading import RewardModel, load_reward_model
+from reward_service.model.loading import RewardModel
 from reward_service.server.app import create_app
 from reward_service.server.schemas import RankResponse, ScoreResponse
 
@@ -359,16 +359,6 @@ def test_non_json_error_pages_are_reported() -> None:
 
 
 # --- against the real app ------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def model_dir(checkpoint: CheckpointFactory) -> Path:
-    return checkpoint("llama")
-
-
-@pytest.fixture(scope="module")
-def model(model_dir: Path) -> RewardModel:
-    return load_reward_model(model_dir)
 
 
 @asynccontextmanager

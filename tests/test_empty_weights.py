@@ -14,12 +14,11 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from checkpoints import CheckpointFactory
 
 from reward_service.cli import main
 from reward_service.client import AsyncRewardClient, RetryPolicy, ServerError
 from reward_service.config import Settings
-from reward_service.model.loading import RewardModel, load_reward_model
+from reward_service.model.loading import RewardModel
 from reward_service.pipeline import ScoringOptions
 from reward_service.pipeline.errors import UsageError
 from reward_service.pipeline.remote import remote_backend
@@ -28,16 +27,6 @@ from reward_service.server.app import create_app
 T = TypeVar("T")
 ATTRIBUTES = ["helpfulness", "correctness", "coherence", "complexity", "verbosity"]
 URL = "http://reward.test"
-
-
-@pytest.fixture(scope="module")
-def model_dir(checkpoint: CheckpointFactory) -> Path:
-    return checkpoint("llama")
-
-
-@pytest.fixture(scope="module")
-def model(model_dir: Path) -> RewardModel:
-    return load_reward_model(model_dir)
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:

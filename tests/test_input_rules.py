@@ -18,11 +18,10 @@ from typing import Any
 
 import httpx
 import pytest
-from checkpoints import CheckpointFactory
 
 from reward_service.cli import main
 from reward_service.config import Settings
-from reward_service.model.loading import RewardModel, load_reward_model
+from reward_service.model.loading import RewardModel
 from reward_service.server.app import create_app
 
 Turns = list[dict[str, str]]
@@ -73,16 +72,6 @@ INVALID: dict[str, tuple[Turns, str]] = {
         "turn 1 (assistant) is empty",
     ),
 }
-
-
-@pytest.fixture(scope="module")
-def model_dir(checkpoint: CheckpointFactory) -> Path:
-    return checkpoint("llama")
-
-
-@pytest.fixture(scope="module")
-def model(model_dir: Path) -> RewardModel:
-    return load_reward_model(model_dir)
 
 
 @asynccontextmanager

@@ -13,19 +13,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import openai
 import pytest
-from checkpoints import CONVERSATIONS, CheckpointFactory, Conversation, Reference
+from checkpoints import CONVERSATIONS, Conversation, Reference
 from test_pipeline import uvicorn_server
 
 from reward_service.cli import add_settings_flags, settings_from_args
 from reward_service.config import Settings
-from reward_service.model.loading import RewardModel, load_reward_model
+from reward_service.model.loading import RewardModel
 
 ATTRIBUTES = ["helpfulness", "correctness", "coherence", "complexity", "verbosity"]
 ALIAS = "nvidia/nemotron-4-340b-reward"
@@ -34,21 +33,6 @@ ATOL_REFERENCE = 1e-4  # /score against transformers, as in test_parity
 KEY = "secret-key"
 LIMITS: dict[str, Any] = {"max_body_bytes": 65_536}
 CONVERSATION_NAMES = ["single_turn", "system_multi_turn"]
-
-
-@pytest.fixture(scope="module")
-def model_dir(checkpoint: CheckpointFactory) -> Path:
-    return checkpoint("llama")
-
-
-@pytest.fixture(scope="module")
-def model(model_dir: Path) -> RewardModel:
-    return load_reward_model(model_dir)
-
-
-@pytest.fixture(scope="module")
-def ref(model_dir: Path, reference: Callable[[Path], Reference]) -> Reference:
-    return reference(model_dir)
 
 
 @pytest.fixture(scope="module")

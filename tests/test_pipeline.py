@@ -20,7 +20,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -30,12 +30,12 @@ import numpy as np
 import pytest
 import torch
 import uvicorn
-from checkpoints import CORPUS, CheckpointFactory, Reference
+from checkpoints import CORPUS, Reference
 
 from reward_service.cli import main
 from reward_service.config import Settings
 from reward_service.engine import BatchPlan
-from reward_service.model.loading import RewardModel, load_reward_model
+from reward_service.model.loading import RewardModel
 from reward_service.pipeline import Fields, PipelineError, RunOptions, ScoringOptions, run_pipeline
 from reward_service.pipeline.local import local_backend
 from reward_service.pipeline.outputs import Outputs, State, progress_path
@@ -54,21 +54,6 @@ Row = tuple[int, ...]
 
 
 # --- fixtures and helpers --------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def model_dir(checkpoint: CheckpointFactory) -> Path:
-    return checkpoint("llama")
-
-
-@pytest.fixture(scope="module")
-def model(model_dir: Path) -> RewardModel:
-    return load_reward_model(model_dir)
-
-
-@pytest.fixture(scope="module")
-def ref(model_dir: Path, reference: Callable[[Path], Reference]) -> Reference:
-    return reference(model_dir)
 
 
 def records(n: int) -> list[dict[str, Any]]:

@@ -43,16 +43,6 @@ def model_dir(checkpoint: CheckpointFactory) -> Path:
     return checkpoint("qwen2")
 
 
-@pytest.fixture(scope="module")
-def model(model_dir: Path) -> RewardModel:
-    return load_reward_model(model_dir)
-
-
-@pytest.fixture(scope="module")
-def ref(model_dir: Path, reference: Callable[[Path], Reference]) -> Reference:
-    return reference(model_dir)
-
-
 def run(coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(asyncio.wait_for(coro, 30))
 

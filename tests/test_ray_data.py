@@ -18,18 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from checkpoints import CORPUS, CheckpointFactory
+from checkpoints import CORPUS
 from ray_cluster import Cluster
 from test_pipeline import ONE_PER_BATCH, cli, read_jsonl, records, summary_count, write_lines
 
 from reward_service.cli import main
 
 ABS = 1e-5
-
-
-@pytest.fixture(scope="module")
-def model_dir(checkpoint: CheckpointFactory) -> Path:
-    return checkpoint("llama")
 
 
 def on_ray(cluster: Cluster, actors: int = 1) -> tuple[str, ...]:

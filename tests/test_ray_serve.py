@@ -133,11 +133,6 @@ def assert_nothing_left() -> None:
     assert status.applications == {}, "a Serve application was left on the shared cluster"
 
 
-@pytest.fixture(scope="module")
-def model_dir(checkpoint: CheckpointFactory) -> Path:
-    return checkpoint("llama")
-
-
 def items(count: int, *, offset: int = 0, words: int = 1) -> list[dict[str, str]]:
     return [
         {"prompt": f"Question number {offset + i}?", "response": "An answer " * (words + (offset + i) % 20)}
