@@ -186,7 +186,12 @@ def load_reward_model(
     if isinstance(model_limit, int) and model_limit > 0:
         limit = min(limit, model_limit)
     spec = build_spec(
-        model_dir, attributes=attributes, max_tokens=limit, weight_override=weights, head_weights=head_weights
+        model_dir,
+        reward_config,
+        attributes=attributes,
+        max_tokens=limit,
+        weight_override=weights,
+        head_weights=head_weights,
     )
     ensemble = _load_ensemble(model_dir, head, len(outputs), chosen) if spec.uncertainty else None
     scorer = Scorer(

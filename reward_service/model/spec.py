@@ -205,15 +205,16 @@ def select_attributes(
 
 def build_spec(
     model_dir: Path,
+    reward_config: Mapping[str, object],
     *,
     attributes: tuple[str, ...],
     max_tokens: int,
     weight_override: Mapping[str, float] | None = None,
     head_weights: Mapping[str, float] | None = None,
 ) -> ModelSpec:
-    """Combine the reported attributes, reward_config.json and settings into a ModelSpec.
-    `head_weights` are the head's own default weights (a gated head's: its score alone)."""
-    reward_config = read_reward_config(model_dir)
+    """Combine the reported attributes, reward_config.json (as `read_reward_config` read it)
+    and settings into a ModelSpec. `head_weights` are the head's own default weights (a gated
+    head's: its score alone)."""
     source, weights = "defaults", dict(head_weights or default_weights(attributes))
     if "weights" in reward_config:
         source, weights = str(model_dir / REWARD_CONFIG_FILE), reward_config["weights"]  # type: ignore[assignment]
