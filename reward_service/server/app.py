@@ -19,7 +19,7 @@ from .contract import install_openapi
 from .docs_routes import add_docs_routes
 from .errors import add_error_handlers
 from .metrics import Metrics
-from .middleware import REQUEST_ID_HEADER, ROUTES, BodyLimit, RequestLog, RequestMetrics
+from .middleware import REQUEST_ID_HEADER, ROUTES, BodyLimit, RequestLog
 from .openai_routes import add_openai_routes
 from .routes import ReadyCheck, Runtime, add_routes
 from .ui_routes import add_ui_routes
@@ -91,9 +91,8 @@ def create_app(
     add_docs_routes(app)
     install_openapi(app, runtime)
     add_ui_routes(app)
-    # Outermost last: every answer carries a request id and is logged; metrics see every
-    # answer; CORS answers preflights before the key check; the key check runs before a body
-    # is read.
+    # Outermost last: every answer carries a request id, is counted and is logged; CORS
+    # answers preflights before the key check; the key check runs before a body is read.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         ApiKeyAuth,
@@ -108,8 +107,7 @@ def create_app(
             allow_headers=["authorization", "content-type", REQUEST_ID_HEADER.decode()],
             expose_headers=[REQUEST_ID_HEADER.decode()],
         )
-    app.add_middleware(RequestMetrics, metrics=metrics)
-    app.add_middleware(RequestLog)
+    app.add_middleware(RequestLog, metrics=metrics)
     return app
 
 

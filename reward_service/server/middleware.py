@@ -1,4 +1,4 @@
-"""ASGI middlewares: request ids and the request log, the body-size limit and request metrics
+"""ASGI middlewares: request ids, request metrics and the request log, and the body-size limit
 (the API-key check is in `auth`)."""
 
 from __future__ import annotations
@@ -69,34 +69,6 @@ class BodyLimit:
         await send_error(send, 413, "body_too_large", message, path=path)
 
 
-class RequestMetrics:
-    """Count requests by route and status, and time them."""
-
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        route = scope["path"] if scope["path"] in COUNTED else "other"
-        status = 500
-        started = time.perf_counter()
-
-        async def record(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, record)
-        finally:
-            self.metrics.requests.labels(route, str(status)).inc()
-            self.metrics.latency.labels(route).observe(time.perf_counter() - started)
-
-
 REQUEST_ID_HEADER = b"x-request-id"
 # A client's id is kept when it is 1-128 visible ASCII characters (no spaces): safe to echo in a
 # header and a log line. Any other value is replaced by one of ours.
@@ -106,7 +78,8 @@ CLIENT_GONE = 499  # logged for a request that got no answer because its client 
 
 
 class RequestLog:
-    """Give every request an id, answer it in `X-Request-ID`, and log one line per request.
+    """Give every request an id, answer it in `X-Request-ID`, count and time it by route and
+    status in the metrics, and log one line per request.
 
     The id is the client's `X-Request-ID` when it is usable, else a new one. It is set in the
     `request_id` context variable (so every record logged while the request runs carries it,
@@ -115,8 +88,9 @@ class RequestLog:
     the method, path, status, duration and, for an error, its code.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -146,13 +120,20 @@ class RequestLog:
             # had begun), and the one line for this request carries the traceback.
             if status is None:
                 await send_error(tagged, 500, "internal_error", "internal server error", path=scope.get("path", ""))
+            self._count(scope, 500, started)
             self._log(scope, 500, time.perf_counter() - started, "internal_error", failed=True)
         else:
-            # No answer at all: the client left before there was one to give.
+            # Counted as 500 when there was no answer at all; logged as the client leaving first.
+            self._count(scope, status or 500, started)
             code = _error_code(bytes(error_body)) if status and status >= 400 else None
             self._log(scope, status or CLIENT_GONE, time.perf_counter() - started, code)
         finally:
             request_id.reset(token)
+
+    def _count(self, scope: Scope, status: int, started: float) -> None:
+        route = scope["path"] if scope["path"] in COUNTED else "other"
+        self.metrics.requests.labels(route, str(status)).inc()
+        self.metrics.latency.labels(route).observe(time.perf_counter() - started)
 
     @staticmethod
     def _log(scope: Scope, status: int, seconds: float, code: str | None, *, failed: bool = False) -> None:
