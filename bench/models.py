@@ -31,8 +31,13 @@ CHATML = (
     "<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n"
     "{% endfor %}"
 )
+# SmolLM2's own template without its default system turn (and without a BOS: it has none).
+CHATML_NO_BOS = (
+    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n{% endfor %}"
+)
 SPECIALS = ["<s>", "</s>", "<pad>", "<unk>", "<|im_start|>", "<|im_end|>"]
 RANDOM_HEAD_DIR = "bench-random-head"
+NO_SYSTEM_DIR = "bench-no-system-turn"
 BACKBONE_LINKS = ("tokenizer.json", "tokenizer_config.json", "chat_template.jinja")
 
 
@@ -123,6 +128,21 @@ def full_model() -> tuple[Path, str]:
     backbone = backbone_dir()
     path = random_head_checkpoint(backbone, cache_root() / RANDOM_HEAD_DIR)
     return path, "SmolLM2-135M-Instruct backbone with a random 5-label head (models/default not present)"
+
+
+def no_system_turn_model(quick: bool, scratch: Path) -> tuple[Path, str]:
+    """A checkpoint whose chat template adds no system turn, so conversations share no prefix
+    beyond the first role marker: the tiny model for `quick` (its ChatML has none), else the
+    SmolLM2-135M backbone with a seeded random head and plain ChatML (its own template adds a
+    24-token system turn to every conversation)."""
+    if quick:
+        return build_tiny_checkpoint(scratch / "tiny-no-system"), "tiny random Llama, ChatML without a system turn"
+    out = random_head_checkpoint(backbone_dir(), cache_root() / NO_SYSTEM_DIR)
+    template = out / "chat_template.jinja"
+    if template.is_symlink() or not template.exists() or template.read_text(encoding="utf-8") != CHATML_NO_BOS:
+        template.unlink(missing_ok=True)
+        template.write_text(CHATML_NO_BOS, encoding="utf-8")
+    return out, "SmolLM2-135M-Instruct backbone, a random 5-label head, ChatML without a system turn"
 
 
 def chosen_model(model: Path | None, quick: bool, scratch: Path) -> tuple[Path, str]:

@@ -129,7 +129,7 @@ def distinct(conversations: Sequence[Conversation], index: int) -> list[dict[str
     return turns
 
 
-async def _load(
+async def run_load(
     url: str, conversations: Sequence[Conversation], clients: int, max_requests: int, max_seconds: float
 ) -> LoadResult:
     latencies: list[float] = []
@@ -175,7 +175,7 @@ def load_levels(
     max_seconds: float,
 ) -> list[LoadResult]:
     """One `LoadResult` per concurrency level, run one after the other."""
-    return [asyncio.run(_load(url, conversations, clients, max_requests, max_seconds)) for clients in levels]
+    return [asyncio.run(run_load(url, conversations, clients, max_requests, max_seconds)) for clients in levels]
 
 
 def request_latencies(url: str, conversation: Conversation, repeats: int) -> list[float]:

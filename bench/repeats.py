@@ -127,7 +127,7 @@ async def _round(client: httpx.AsyncClient, conversations: Sequence[Conversation
     }
 
 
-async def _measure(model: RewardModel, config: RepeatConfig, threads: int) -> dict[str, list[dict[str, Any]]]:
+async def measure(model: RewardModel, config: RepeatConfig, threads: int) -> dict[str, list[dict[str, Any]]]:
     base = {"model": None, "threads": threads, "device": config.device, "dtype": config.dtype}
     apps = {CACHED: Settings(**base), UNCACHED: Settings(**base, cache_size=0)}
     rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in apps}
@@ -177,7 +177,7 @@ def run_repeats(
     torch.set_num_threads(threads)
     model = load_reward_model(model_dir, device=config.device, dtype=config.dtype)
     log(f"repeats: {config.rounds} rounds of {config.items} items, {config.tokens[0]}-{config.tokens[1]} tokens")
-    rounds = asyncio.run(_measure(model, config, threads))
+    rounds = asyncio.run(measure(model, config, threads))
     return {
         "mode": "repeats",
         "started": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),

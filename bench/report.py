@@ -71,7 +71,8 @@ def render(result: Mapping[str, Any]) -> str:
     lines = [
         f"Mode **{result['mode']}**, {result['started']}, {result['seconds_total']:.0f} s in all.",
         "",
-        f"- Machine: {machine['cpus']} CPUs, torch threads {machine['torch_threads']}, "
+        f"- Machine: {machine.get('cpu', 'a')} CPU ({machine['cpus']} CPUs; bf16 hardware: "
+        f"{', '.join(machine.get('bf16_flags') or []) or 'none'}), torch threads {machine['torch_threads']}, "
         f"load average {machine['load_start']} at start and {machine['load_end']} at the end; "
         f"torch {machine['torch']}, transformers {machine['transformers']}, Python {machine['python']}.",
         f"- Model: {model['description']}; {model['params'] / 1e6:.1f} M parameters "
@@ -132,6 +133,8 @@ def render(result: Mapping[str, Any]) -> str:
                 "shared prefix s",
                 "ours (engine) s",
                 "ours vs plain",
+                "server s",
+                "server vs plain",
                 "computed tokens, plain -> ours",
                 "max |diff|",
             ],
@@ -144,6 +147,8 @@ def render(result: Mapping[str, Any]) -> str:
                     f"{b['shared_s']:.3f}",
                     f"{b['engine_s']:.3f}",
                     _ratio(b["plain_s"], b["engine_s"]) if b["engine_s"] > 0 else "n/a",
+                    f"{b['server_s']:.3f}" if "server_s" in b else "-",
+                    _ratio(b["plain_s"], b["server_s"]) if b.get("server_s") else "-",
                     f"{b['plain_computed']:,} -> {b['engine_computed']:,}",
                     f"{b['max_abs_diff']:.1e}",
                 ]
@@ -181,7 +186,97 @@ def render(result: Mapping[str, Any]) -> str:
             "runs on the same cores.",
             "",
         ]
+    lines += _many_clients(result.get("many_clients"))
+    lines += _mixed_precision(result.get("mixed_precision"))
+    lines += _repeats(result.get("repeats"))
     return "\n".join(lines)
+
+
+def _many_clients(clients: Mapping[str, Any] | None) -> list[str]:
+    if not clients:
+        return []
+    lines = [
+        f"### Many clients, short items, no shared turn ({clients['clients']} clients)",
+        "",
+        f"{clients['model']}; {clients['workload']}, one item per request, each sent once; the "
+        f"conversations share {clients['shared_prefix_tokens']} leading tokens. Transformers one item at a "
+        f"time on the same rows: {clients['one_at_a_time_s']:.2f} s.",
+        "",
+    ]
+    lines += table(
+        [
+            "server dtype",
+            "requests",
+            "errors",
+            "wall s",
+            "vs one-at-a-time",
+            "batches",
+            "rows per batch",
+            "engine busy",
+            "p50 ms",
+        ],
+        [
+            [
+                server["dtype"],
+                str(server["requests"]),
+                str(server["errors"]),
+                f"{server['seconds']:.2f}",
+                f"{server['vs_one_at_a_time']:.2f}x",
+                str(server["batches"]),
+                f"{server['rows_per_batch']:.1f}",
+                f"{100 * server['engine_busy']:.0f}%",
+                _num(server["p50_ms"], 1),
+            ]
+            for server in clients["servers"]
+        ],
+    )
+    return [*lines, ""]
+
+
+def _mixed_precision(mixed: Mapping[str, Any] | None) -> list[str]:
+    if not mixed:
+        return []
+    lines = ["### Mixed precision: bf16-mixed against float32, the engine on the realistic workload", ""]
+    if "skipped" in mixed:
+        return [*lines, f"Skipped: {mixed['skipped']}.", ""]
+    lines += table(
+        ["float32 tokens/s", "bf16-mixed tokens/s", "speed-up", "aggregate drift mean / max", "pairs ordered as fp32"],
+        [
+            [
+                _num(mixed["float32_tokens_per_s"]),
+                _num(mixed["mixed_tokens_per_s"]),
+                f"{mixed['speedup']:.2f}x",
+                f"{mixed['drift_mean']:.3f} / {mixed['drift_max']:.3f}",
+                f"{100 * mixed['pairs_in_order']:.1f}%",
+            ]
+        ],
+    )
+    return [*lines, "", f"{mixed['workload']}; CPU flags {', '.join(mixed['bf16_flags'] or [])}.", ""]
+
+
+def _repeats(repeated: Mapping[str, Any] | None) -> list[str]:
+    if not repeated:
+        return []
+    lines = [
+        f"### Repeated requests: {repeated['items']} items of {repeated['tokens'][0]}-{repeated['tokens'][1]} "
+        f"tokens, each request sent twice, {repeated['rounds']} rounds",
+        "",
+    ]
+    lines += table(
+        ["app", "first p50 ms", "repeat p50 ms", "first / repeat", "repeat batches", "repeat = first"],
+        [
+            [
+                name,
+                _num(app["first_p50_ms"]),
+                _num(app["repeat_p50_ms"], 1),
+                f"{app['speedup']:.1f}x",
+                str(app["repeat_batches"]),
+                "yes" if app["all_identical"] else "no",
+            ]
+            for name, app in repeated["apps"].items()
+        ],
+    )
+    return [*lines, ""]
 
 
 def update_section(path: Path, body: str) -> None:

@@ -33,8 +33,9 @@ if __package__ in (None, ""):  # run as a script (`python bench/run.py`): make `
 import torch
 import transformers
 
-from bench import offline, online
-from bench.models import chosen_model
+from bench import offline, online, repeats, rounds
+from bench.models import chosen_model, no_system_turn_model
+from bench.precision import bf16_cpu_flags
 from bench.report import add_common_arguments, load_average, render, update_section, write_json_and_markdown
 from bench.workloads import Workload, WorkloadBuilder
 from reward_service.config import DEFAULT_SHARED_PREFIX_MIN_TOKENS, Settings
@@ -76,6 +77,14 @@ class BenchConfig:
     online_max_requests: int = 200
     online_max_seconds: float = 10.0
     latency_repeats: int = 10
+    # Many clients, short items, a template without a system turn (so nothing shared).
+    clients_items: int = 96
+    clients_tokens: tuple[int, int] = (20, 35)
+    clients: int = 16
+    mixed_precision: bool = True  # bf16-mixed beside float32 (skipped on CPUs without bf16 hardware)
+    repeat_items: int = 64
+    repeat_tokens: tuple[int, int] = (100, 300)
+    repeat_rounds: int = 2
     seed: int = 0
 
 
@@ -98,6 +107,10 @@ QUICK = BenchConfig(
     online_max_requests=8,
     online_max_seconds=2.0,
     latency_repeats=3,
+    clients_items=12,
+    clients=4,
+    repeat_items=8,
+    repeat_tokens=(20, 60),
 )
 
 
@@ -126,9 +139,11 @@ def run_benchmarks(
     mode: str,
     description: str,
     threads: int,
+    clients_model: tuple[Path, str] | None = None,
     log: Callable[[str], None] = logger.info,
 ) -> dict[str, Any]:
-    """Every measurement on the checkpoint at `model_dir`; the JSON-ready result."""
+    """Every measurement on the checkpoint at `model_dir` (the many-clients one on
+    `clients_model`, a checkpoint whose template adds no system turn); the JSON-ready result."""
     started, load_start = time.perf_counter(), load_average()
     torch.set_num_threads(threads)
     reward = load_reward_model(
@@ -170,7 +185,44 @@ def run_benchmarks(
 
     realistic = workloads[1]
     ours_realistic = next(m for m in measurements if m.workload == "realistic" and m.method == offline.OURS)
-    online_result = _online(config, reward, model_dir, realistic, workloads[0], ours_realistic, threads, log)
+    online_result = _online(config, reward, model_dir, realistic, workloads[0], ours_realistic, best_of_n, threads, log)
+    for entry in best_of_n:
+        entry.pop("workload")
+
+    mixed: dict[str, Any] | None = None
+    if config.mixed_precision:
+        if (config.device, config.dtype) in (("cpu", "auto"), ("cpu", "float32")):
+            mixed = rounds.mixed_precision(model_dir, reward, realistic, limits, device=config.device, log=log)
+        else:
+            mixed = {"skipped": f"the run is in {config.dtype} on {config.device}, not against float32 on the CPU"}
+
+    log(f"repeats: {config.repeat_rounds} rounds of {config.repeat_items} items, cache on and off")
+    repeat_config = repeats.RepeatConfig(
+        items=config.repeat_items,
+        tokens=config.repeat_tokens,
+        rounds=config.repeat_rounds,
+        device=config.device,
+        dtype=config.dtype,
+        seed=config.seed,
+    )
+    repeated = rounds.cached_repeats(reward, repeat_config, threads)
+
+    clients: dict[str, Any] | None = None
+    if config.online and clients_model is not None:
+        dtypes = [config.dtype]
+        if mixed is not None and "skipped" not in mixed:
+            dtypes.append("bf16-mixed")
+        clients = rounds.many_clients(
+            *clients_model,
+            items=config.clients_items,
+            tokens=config.clients_tokens,
+            clients=config.clients,
+            threads=threads,
+            device=config.device,
+            dtypes=dtypes,
+            seed=config.seed,
+            log=log,
+        )
 
     return {
         "mode": mode,
@@ -180,6 +232,8 @@ def run_benchmarks(
         "machine": {
             "cpus": os.cpu_count(),
             "torch_threads": torch.get_num_threads(),
+            "cpu": repeats.cpu_model(),
+            "bf16_flags": bf16_cpu_flags(),
             "load_start": load_start,
             "load_end": load_average(),
             "torch": torch.__version__,
@@ -201,6 +255,9 @@ def run_benchmarks(
         "attention": [m.as_dict(peak) for m in attention],
         "best_of_n": best_of_n,
         "online": online_result,
+        "many_clients": clients,
+        "mixed_precision": mixed,
+        "repeats": repeated,
     }
 
 
@@ -231,6 +288,7 @@ def _best_of_n(
     engine = offline.engine_path(workload.name, scorer, rows, shape, limits, one_request=True, keep=scores)
     prompt = common_prefix_length(rows)  # the template's header + the prompt turn
     return {
+        "workload": workload,  # for the server's measurement; dropped from the result
         "n": n,
         "prompt_tokens": prompt,
         "response_tokens": round(statistics.mean(len(row) - prompt for row in rows)),
@@ -254,9 +312,12 @@ def _online(
     realistic: Workload,
     short: Workload,
     ours: offline.Measurement,
+    best_of_n: list[dict[str, Any]],
     threads: int,
     log: Callable[[str], None],
 ) -> dict[str, Any] | None:
+    """The server under 1 or more clients, one short request's latency, and each best-of-N as
+    one /score request (its median over `latency_repeats`, stored in its `best_of_n` entry)."""
     if not config.online:
         return None
     log("online: starting the server")
@@ -273,6 +334,10 @@ def _online(
             )
         conversation, row = short.conversations[0], short.rows[0]
         server = online.request_latencies(url, conversation, config.latency_repeats)
+        for entry in best_of_n:
+            log(f"online: best-of-{entry['n']} as one request")
+            seconds = rounds.best_of_n_request(url, entry["workload"].conversations, config.latency_repeats)
+            entry["server_s"] = statistics.median(seconds)
     forward = _forward_latencies(reward, row, config.latency_repeats)
     return {
         "offline_tokens_per_s": ours.tokens_per_s,
@@ -336,7 +401,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     threads = args.threads or len(os.sched_getaffinity(0))
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
         model_dir, description = chosen_model(args.model, args.quick, Path(scratch))
-        result = run_benchmarks(config, model_dir, mode=mode, description=description, threads=threads)
+        clients_model = no_system_turn_model(args.quick, Path(scratch)) if config.online else None
+        result = run_benchmarks(
+            config, model_dir, mode=mode, description=description, threads=threads, clients_model=clients_model
+        )
     json_path, md_path = write_results(result, args.out)
     if mode == "full" and not args.no_update_md:  # the default CPU, float32 run only
         update_section(ROOT / "BENCHMARKS.md", render(result))

@@ -20,9 +20,12 @@ from ray_cluster import Cluster
 # repository root, plain `pytest` needs the root on the path.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import repeats
-from bench.report import END, START, render, update_section
-from bench.run import QUICK, run_benchmarks, with_overrides, write_results
+from bench import repeats, rounds
+from bench.precision import bf16_cpu_flags
+from bench.report import END, START, _mixed_precision, render, update_section
+from bench.run import QUICK, engine_limits, run_benchmarks, with_overrides, write_results
+from bench.workloads import WorkloadBuilder
+from reward_service.model.loading import load_reward_model
 
 SMOKE = dataclasses.replace(
     QUICK,
@@ -40,12 +43,21 @@ SMOKE = dataclasses.replace(
     online_max_requests=3,
     online_max_seconds=1.0,
     latency_repeats=1,
+    clients_items=4,
+    clients_tokens=(12, 20),
+    clients=2,
+    mixed_precision=False,  # its own test below: a second model load, and a CPU-dependent path
+    repeat_items=2,
+    repeat_tokens=(12, 30),
+    repeat_rounds=1,
 )
 
 
 def test_quick_run_produces_every_table(tmp_path: Path, checkpoint: CheckpointFactory) -> None:
     path = checkpoint("llama")
-    result = run_benchmarks(SMOKE, path, mode="quick", description="fixture", threads=1, log=lambda _: None)
+    result = run_benchmarks(
+        SMOKE, path, mode="quick", description="fixture", threads=1, clients_model=(path, "fixture"), log=lambda _: None
+    )
 
     assert result["machine"]["torch_threads"] == 1
     assert result["roofline"]["flops"] > 0
@@ -62,18 +74,49 @@ def test_quick_run_produces_every_table(tmp_path: Path, checkpoint: CheckpointFa
         assert b["shared_computed"] < b["plain_computed"]
         assert b["engine_computed"] < b["plain_computed"]  # the engine took the shared path
         assert b["max_abs_diff"] < 1e-4  # the same scores every way
+        assert b["server_s"] > 0 and "workload" not in b
 
     online = result["online"]
     assert [level["clients"] for level in online["levels"]] == [1, 2]
     assert all(level["requests"] >= 1 and level["errors"] == 0 and level["tokens"] > 0 for level in online["levels"])
     assert online["single"]["server_p50_ms"] > 0 and online["single"]["forward_p50_ms"] > 0
 
+    clients = result["many_clients"]
+    [server] = clients["servers"]
+    assert server["dtype"] == SMOKE.dtype and clients["one_at_a_time_s"] > 0
+    assert (server["requests"], server["errors"]) == (SMOKE.clients_items, 0)
+    # Every request's one row went through some batch (the warm-up round is not counted).
+    assert server["batches"] >= 1 and round(server["batches"] * server["rows_per_batch"]) == SMOKE.clients_items
+    assert server["engine_busy"] > 0 and server["vs_one_at_a_time"] > 0
+    assert result["mixed_precision"] is None
+
+    apps = result["repeats"]["apps"]
+    assert apps[repeats.CACHED]["repeat_batches"] == 0 and apps[repeats.UNCACHED]["repeat_batches"] >= 1
+    assert all(app["all_identical"] for app in apps.values())
+
     json_path, md_path = write_results(result, tmp_path)
     assert json.loads(json_path.read_text())["mode"] == "quick"
     markdown = md_path.read_text()
-    for heading in ("Offline scoring", "Attention implementation", "Best-of-N", "Online"):
+    for heading in ("Offline scoring", "Attention implementation", "Best-of-N", "Online", "Many clients", "Repeated"):
         assert heading in markdown
     assert "vs one-at-a-time" in markdown and "MFU" in markdown
+
+
+def test_mixed_precision_row_runs_or_says_why_not(checkpoint: CheckpointFactory) -> None:
+    """bf16-mixed against float32 through the engine; on a CPU without bf16 hardware it is skipped
+    (emulated bf16 is far slower), and says so."""
+    path = checkpoint("llama")
+    reference = load_reward_model(path, dtype="float32")
+    workload = WorkloadBuilder(reference.encoder, seed=0).uniform("mixed", 4, 20, 40)
+    mixed = rounds.mixed_precision(path, reference, workload, engine_limits(SMOKE), device="cpu", log=lambda _: None)
+    if not bf16_cpu_flags():
+        assert "bf16" in mixed["skipped"]
+        return
+    assert mixed["float32_tokens_per_s"] > 0 and mixed["mixed_tokens_per_s"] > 0
+    # bf16 rounding moves scores a little, never far, and most pairs keep their order.
+    assert 0 < mixed["drift_max"] < 0.5 and mixed["drift_mean"] <= mixed["drift_max"]
+    assert 0.5 <= mixed["pairs_in_order"] <= 1
+    assert "Mixed precision" in "\n".join(_mixed_precision(mixed))
 
 
 def test_results_section_is_replaced_in_place(tmp_path: Path) -> None:
